@@ -1,0 +1,26 @@
+import { run } from './cli';
+
+function capture() {
+  const io = { outText: '', errText: '', out: (t: string) => void (io.outText += t), err: (t: string) => void (io.errText += t) };
+  return io;
+}
+
+describe('orchestrator CLI', () => {
+  it('prints its version and exits 0', async () => {
+    const io = capture();
+    expect(await run(['--version'], io)).toBe(0);
+    expect(io.outText.trim()).toBe('0.1.0');
+  });
+
+  it('describes itself in --help', async () => {
+    const io = capture();
+    expect(await run(['--help'], io)).toBe(0);
+    expect(io.outText).toContain('Broadcasts lifecycle commands');
+  });
+
+  it('exits 2 with a message on an unknown command', async () => {
+    const io = capture();
+    expect(await run(['frobnicate'], io)).toBe(2);
+    expect(io.errText).toMatch(/unknown command|too many arguments/);
+  });
+});

@@ -1,0 +1,10 @@
+export { getTestInfra, infraFromEnv, parseKafkaBrokers, parseMysqlUrl, ENV_KAFKA, ENV_MYSQL, ENV_PROVIDER, ENV_RUN_ID } from './test-infra';
+export type { InfraSource, MysqlServer, ProvidedInfra, TestInfra } from './test-infra';
+export { provideTestInfra, KAFKA_IMAGE, MYSQL_IMAGE } from './provide-infra';
+export { createTestKafka, createTestTopics, deleteTopics } from './kafka-topics';
+export type { TestTopics, TopicSpec } from './kafka-topics';
+export { connectTestMysql, createTestDatabase, dropDatabases } from './mysql-database';
+export type { TestDatabase } from './mysql-database';
+export { sweepRun } from './sweep';
+export { TESTING_ERROR_CODES, TestingError } from './errors';
+export type { TestingErrorCode } from './errors';

@@ -1,0 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import { provideTestInfra } from '../provide-infra';
+import { ENV_RUN_ID, infraToEnv, type ProvidedInfra } from '../test-infra';
+
+/** Shared with global-teardown.ts: jest runs both in its parent process. */
+export const HANDLE = Symbol.for('shardex.testInfra');
+
+/**
+ * Provides Kafka and MySQL once per jest run and publishes them through env, which the test workers inherit.
+ * Inside `with-test-infra` (the root test command) the env is already set and nothing is started here.
+ */
+export default async function globalSetup(): Promise<void> {
+  const infra = await provideTestInfra();
+  Object.assign(process.env, infraToEnv(infra));
+  process.env[ENV_RUN_ID] ??= randomBytes(4).toString('hex');
+  (globalThis as Record<symbol, ProvidedInfra | undefined>)[HANDLE] = infra;
+}

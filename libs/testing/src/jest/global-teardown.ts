@@ -1,0 +1,20 @@
+import { sweepRun } from '../sweep';
+import { ENV_RUN_ID, type ProvidedInfra } from '../test-infra';
+import { HANDLE } from './global-setup';
+
+/** Deletes what the run's tests left behind, then stops what the global setup started (nothing, if it started nothing). */
+export default async function globalTeardown(): Promise<void> {
+  const infra = (globalThis as Record<symbol, ProvidedInfra | undefined>)[HANDLE];
+  if (!infra) return;
+  const run = process.env[ENV_RUN_ID];
+  try {
+    if (run) {
+      const left = await sweepRun(run, infra);
+      if (left.topics.length || left.databases.length) {
+        process.stderr.write(`test teardown: removed leftovers ${[...left.topics, ...left.databases].join(', ')}\n`);
+      }
+    }
+  } finally {
+    await infra.release();
+  }
+}

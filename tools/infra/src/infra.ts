@@ -1,0 +1,183 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { InfraError } from './errors';
+import { kafkaPid, probeKafkaMetadata, startKafka, stopKafka } from './kafka';
+import { mariaDbPid, probeMariaDb, startMariaDb, stopMariaDb } from './mariadb';
+import { findRepoRoot, infraPaths, type InfraPaths } from './paths';
+import { type Log, withLock } from './proc';
+import { getProfile, kafkaBrokers, mysqlUrl, type InfraProfile } from './profiles';
+
+export const SERVICES = ['mariadb', 'kafka'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export interface InfraOptions {
+  /** `test` (default): fast, throwaway; `stack`: durable, for the quick start. */
+  profile?: InfraProfile['name'];
+  /** Progress lines; defaults to stderr so stdout stays machine-readable. */
+  log?: Log;
+  repoRoot?: string;
+}
+
+export interface UpResult {
+  profile: InfraProfile['name'];
+  kafkaBrokers: string[];
+  mysqlUrl: string;
+  /** What this call started (empty when everything was already up). */
+  started: Service[];
+}
+
+type StartedByUp = Partial<Record<Service, number>>;
+
+const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
+
+function resolve(opts: InfraOptions): { profile: InfraProfile; paths: InfraPaths; log: Log } {
+  const profile = getProfile(opts.profile ?? 'test');
+  return { profile, paths: infraPaths(profile, opts.repoRoot ?? findRepoRoot()), log: opts.log ?? stderrLog };
+}
+
+function readState(paths: InfraPaths): StartedByUp {
+  if (!existsSync(paths.stateFile)) return {};
+  try {
+    return JSON.parse(readFileSync(paths.stateFile, 'utf8')) as StartedByUp;
+  } catch {
+    return {};
+  }
+}
+
+function writeState(paths: InfraPaths, state: StartedByUp): void {
+  if (Object.keys(state).length === 0) rmSync(paths.stateFile, { force: true });
+  else writeFileSync(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Starts whatever of MariaDB and Kafka is not already running for the profile and waits until both answer. */
+export async function up(opts: InfraOptions = {}): Promise<UpResult> {
+  const { profile, paths, log } = resolve(opts);
+  mkdirSync(paths.profileDir, { recursive: true });
+  return withLock(
+    paths.lockDir,
+    async () => {
+      const prefixed = (name: string): Log => (line) => log(`[${name}] ${line}`);
+      const results = await Promise.allSettled([
+        startMariaDb(profile, paths, prefixed('mariadb')),
+        startKafka(profile, paths, prefixed('kafka')),
+      ]);
+      const state = readState(paths);
+      const started: Service[] = [];
+      results.forEach((r, i) => {
+        const service = SERVICES[i] as Service;
+        if (r.status === 'fulfilled' && r.value.started) {
+          state[service] = r.value.pid;
+          started.push(service);
+        }
+      });
+      writeState(paths, state);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return { profile: profile.name, kafkaBrokers: kafkaBrokers(profile), mysqlUrl: mysqlUrl(profile), started };
+    },
+    { log },
+  );
+}
+
+export interface DownResult {
+  stopped: Service[];
+  /** Running, but not started by `up`: left alone. */
+  leftRunning: Service[];
+}
+
+/** Stops what `up` started for the profile (optionally only some services); `purge` also deletes its data. */
+export async function down(opts: InfraOptions & { services?: readonly Service[]; purge?: boolean } = {}): Promise<DownResult> {
+  const { profile, paths, log } = resolve(opts);
+  if (!existsSync(paths.profileDir)) return { stopped: [], leftRunning: [] };
+  return withLock(
+    paths.lockDir,
+    async () => {
+      const wanted = opts.services ?? SERVICES;
+      const state = readState(paths);
+      const running: Record<Service, number | undefined> = { mariadb: mariaDbPid(paths), kafka: kafkaPid(paths) };
+      const stopped: Service[] = [];
+      const leftRunning: Service[] = [];
+      // Kafka first: it may still be flushing while clients that also use MySQL shut down.
+      for (const service of ['kafka', 'mariadb'] as const) {
+        if (!wanted.includes(service)) continue;
+        const ours = state[service];
+        if (ours !== undefined && ours === running[service]) {
+          log(`stopping ${service} (pid ${ours})`);
+          const how = await (service === 'kafka' ? stopKafka(ours) : stopMariaDb(ours));
+          log(`${service} ${how}`);
+          stopped.push(service);
+          delete state[service];
+        } else if (running[service] !== undefined) {
+          log(`${service} (pid ${running[service]}) was not started by \`up\`: left running`);
+          leftRunning.push(service);
+        } else {
+          delete state[service];
+        }
+      }
+      writeState(paths, state);
+      if (opts.purge) {
+        if (leftRunning.length > 0) {
+          throw new InfraError('INFRA_ERR_CONFIG', `not purging ${paths.profileDir}: ${leftRunning.join(', ')} still running`);
+        }
+        log(`deleting ${paths.profileDir}`);
+        rmSync(paths.profileDir, { recursive: true, force: true });
+      }
+      return { stopped, leftRunning };
+    },
+    { log },
+  );
+}
+
+export interface ServiceStatus {
+  profile: InfraProfile['name'];
+  service: Service;
+  running: boolean;
+  answering: boolean;
+  pid: number | undefined;
+  startedByUp: boolean;
+  address: string;
+  dataDir: string;
+  logPath: string;
+}
+
+export async function status(opts: InfraOptions = {}): Promise<ServiceStatus[]> {
+  const { profile, paths } = resolve(opts);
+  const state = readState(paths);
+  const mysqlPid = mariaDbPid(paths);
+  const brokerPid = kafkaPid(paths);
+  const [mysqlAnswers, kafkaAnswers] = await Promise.all([
+    mysqlPid !== undefined ? probeMariaDb(profile.mysqlPort).catch(() => false) : false,
+    brokerPid !== undefined ? probeKafkaMetadata(profile.kafkaPort).catch(() => false) : false,
+  ]);
+  return [
+    {
+      profile: profile.name,
+      service: 'mariadb',
+      running: mysqlPid !== undefined,
+      answering: mysqlAnswers,
+      pid: mysqlPid,
+      startedByUp: mysqlPid !== undefined && state.mariadb === mysqlPid,
+      address: mysqlUrl(profile),
+      dataDir: paths.mysql.dataDir,
+      logPath: paths.mysql.log,
+    },
+    {
+      profile: profile.name,
+      service: 'kafka',
+      running: brokerPid !== undefined,
+      answering: kafkaAnswers,
+      pid: brokerPid,
+      startedByUp: brokerPid !== undefined && state.kafka === brokerPid,
+      address: kafkaBrokers(profile).join(','),
+      dataDir: paths.kafka.dataDir,
+      logPath: paths.kafka.log,
+    },
+  ];
+}
+
+/** Shell `export` lines for the profile; the test profile uses the names the test harness reads. */
+export function envLines(profileName: InfraProfile['name'] = 'test'): string[] {
+  const profile = getProfile(profileName);
+  const [kafkaVar, mysqlVar] =
+    profile.name === 'test' ? ['SHARDEX_TEST_KAFKA_BROKERS', 'SHARDEX_TEST_MYSQL_URL'] : ['KAFKA_BROKERS', 'MYSQL_URL'];
+  return [`export ${kafkaVar}=${kafkaBrokers(profile).join(',')}`, `export ${mysqlVar}=${mysqlUrl(profile)}`];
+}

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { InfraProfile } from './profiles';
+
+/** The repository root: the nearest ancestor holding nx.json. Everything `up` writes stays below it. */
+export function findRepoRoot(start: string = __dirname): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, 'nx.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json above ${start}`);
+    dir = parent;
+  }
+}
+
+export interface InfraPaths {
+  readonly root: string;
+  /** Shared by profiles: the Maven repository and the broker's jars. */
+  readonly m2Repo: string;
+  readonly kafkaLibs: string;
+  readonly kafkaPom: string;
+  readonly profileDir: string;
+  readonly lockDir: string;
+  readonly stateFile: string;
+  readonly mysql: { dir: string; dataDir: string; cnf: string; initSql: string; pidFile: string; socket: string; log: string };
+  readonly kafka: { dir: string; dataDir: string; props: string; log4j: string; pidFile: string; log: string; stdout: string };
+}
+
+export function infraPaths(profile: InfraProfile, repoRoot: string = findRepoRoot()): InfraPaths {
+  const root = path.join(repoRoot, '.infra');
+  const profileDir = path.join(root, profile.name);
+  const mysqlDir = path.join(profileDir, 'mariadb');
+  const kafkaDir = path.join(profileDir, 'kafka');
+  return {
+    root,
+    m2Repo: path.join(root, 'cache', 'm2'),
+    kafkaLibs: path.join(root, 'cache', 'kafka-libs'),
+    kafkaPom: path.join(repoRoot, 'tools', 'infra', 'kafka', 'pom.xml'),
+    profileDir,
+    lockDir: path.join(profileDir, '.lock'),
+    stateFile: path.join(profileDir, 'started-by-up.json'),
+    mysql: {
+      dir: mysqlDir,
+      dataDir: path.join(mysqlDir, 'data'),
+      cnf: path.join(mysqlDir, 'my.cnf'),
+      initSql: path.join(mysqlDir, 'init.sql'),
+      pidFile: path.join(mysqlDir, 'mariadbd.pid'),
+      socket: path.join(mysqlDir, 'mariadbd.sock'),
+      log: path.join(mysqlDir, 'mariadb.log'),
+    },
+    kafka: {
+      dir: kafkaDir,
+      dataDir: path.join(kafkaDir, 'data'),
+      props: path.join(kafkaDir, 'server.properties'),
+      log4j: path.join(kafkaDir, 'log4j.properties'),
+      pidFile: path.join(kafkaDir, 'kafka.pid'),
+      log: path.join(kafkaDir, 'server.log'),
+      stdout: path.join(kafkaDir, 'stdout.log'),
+    },
+  };
+}
