@@ -49,6 +49,16 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A project's public API is its package.json `exports`; reaching into its files couples to internals.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@shardex/*/src', '@shardex/*/src/**'], message: 'Import a project through its public entry point.' },
+            { group: ['**/../libs/**', '**/../apps/**', '**/../tools/**'], message: 'Import another project by its package name.' },
+          ],
+        },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is never floating point.' },

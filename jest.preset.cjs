@@ -14,8 +14,9 @@ module.exports = function preset(dir, kind) {
       ],
     },
     moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
-    // Workspace packages are symlinks to their sources; jest must transform them, not treat them as node_modules.
-    transformIgnorePatterns: ['/node_modules/(?!@shardex/)'],
+    // Workspace packages are symlinks to their sources, and cookie (under fastify's inject) ships ESM only:
+    // jest must transform both rather than treat them as prebuilt CommonJS.
+    transformIgnorePatterns: ['/node_modules/(?!(@shardex|cookie)/)'],
   };
   if (kind === 'unit') {
     return { ...base, testMatch: ['<rootDir>/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int-spec\\.ts$'] };

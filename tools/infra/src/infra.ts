@@ -86,7 +86,7 @@ export interface DownResult {
 
 /** Stops what `up` started for the profile (optionally only some services); `purge` also deletes its data. */
 export async function down(opts: InfraOptions & { services?: readonly Service[]; purge?: boolean } = {}): Promise<DownResult> {
-  const { profile, paths, log } = resolve(opts);
+  const { paths, log } = resolve(opts);
   if (!existsSync(paths.profileDir)) return { stopped: [], leftRunning: [] };
   return withLock(
     paths.lockDir,

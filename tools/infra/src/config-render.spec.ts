@@ -1,0 +1,98 @@
+import { renderServerProperties } from './kafka';
+import { renderInitSql, renderMyCnf, socketPath } from './mariadb';
+import { infraPaths } from './paths';
+import { getProfile, kafkaBrokers, mysqlUrl, PROFILES } from './profiles';
+import { INFRA_ERROR_CODES, InfraError } from './errors';
+
+const props = (text: string) =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#') && !l.startsWith('['))
+      .map((l) => l.split(/\s*=\s*/, 2) as [string, string]),
+  );
+
+describe('tools/infra profiles', () => {
+  it('gives the two profiles disjoint ports, so both can run at once', () => {
+    const ports = Object.values(PROFILES).flatMap((p) => [p.mysqlPort, p.kafkaPort, p.controllerPort]);
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  it('rejects an unknown profile with a coded error', () => {
+    expect(() => getProfile('prod')).toThrow(expect.objectContaining({ code: 'INFRA_ERR_CONFIG' }));
+  });
+
+  it('publishes loopback addresses only', () => {
+    for (const p of Object.values(PROFILES)) {
+      expect(kafkaBrokers(p)).toEqual([`127.0.0.1:${p.kafkaPort}`]);
+      expect(mysqlUrl(p)).toBe(`mysql://shardex:shardex@127.0.0.1:${p.mysqlPort}/`);
+    }
+  });
+});
+
+describe('MariaDB config', () => {
+  const paths = (name: 'test' | 'stack') => infraPaths(getProfile(name), '/repo');
+
+  it('keeps everything under the repo and binds to loopback', () => {
+    const cnf = props(renderMyCnf(getProfile('test'), paths('test'), 'me'));
+    expect(cnf['datadir']).toBe('/repo/.infra/test/mariadb/data');
+    expect(cnf['bind-address']).toBe('127.0.0.1');
+    expect(cnf['port']).toBe('13306');
+    expect(cnf['user']).toBe('me');
+  });
+
+  it('test profile does no fsync; stack profile is durable', () => {
+    const test = props(renderMyCnf(getProfile('test'), paths('test'), 'me'));
+    expect(test).toMatchObject({ innodb_flush_log_at_trx_commit: '0', innodb_flush_method: 'nosync', innodb_doublewrite: '0' });
+    const stack = props(renderMyCnf(getProfile('stack'), paths('stack'), 'me'));
+    expect(stack).toMatchObject({ innodb_flush_log_at_trx_commit: '1', innodb_doublewrite: '1' });
+    expect(stack['innodb_flush_method']).toBeUndefined();
+  });
+
+  it("uses MySQL 8's strict sql_mode so SQL that passes locally runs there too", () => {
+    const cnf = props(renderMyCnf(getProfile('stack'), paths('stack'), 'me'));
+    expect(cnf['sql_mode']).toContain('ONLY_FULL_GROUP_BY');
+    expect(cnf['sql_mode']).toContain('STRICT_TRANS_TABLES');
+  });
+
+  it('falls back to a short socket path when the checkout is deep', () => {
+    const deep = infraPaths(getProfile('test'), `/${'d'.repeat(120)}`);
+    expect(Buffer.byteLength(socketPath(deep))).toBeLessThanOrEqual(100);
+    expect(socketPath(paths('test'))).toBe('/repo/.infra/test/mariadb/mariadbd.sock');
+  });
+
+  it('creates the application user idempotently', () => {
+    expect(renderInitSql()).toMatch(/CREATE USER IF NOT EXISTS 'shardex'@'127.0.0.1'/);
+    expect(renderInitSql()).not.toMatch(/CREATE USER 'shardex'/);
+  });
+});
+
+describe('Kafka config', () => {
+  it('is single-node KRaft on loopback with auto topic creation off', () => {
+    const p = props(renderServerProperties(getProfile('test'), infraPaths(getProfile('test'), '/repo')));
+    expect(p).toMatchObject({
+      'process.roles': 'broker,controller',
+      listeners: 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:19092',
+      'controller.quorum.voters': '1@127.0.0.1:19093',
+      'auto.create.topics.enable': 'false',
+      'offsets.topic.replication.factor': '1',
+      'log.dirs': '/repo/.infra/test/kafka/data',
+    });
+  });
+
+  it('bounds data loss on the stack profile', () => {
+    const p = props(renderServerProperties(getProfile('stack'), infraPaths(getProfile('stack'), '/repo')));
+    expect(p['log.flush.interval.ms']).toBe('1000');
+    expect(p['unclean.leader.election.enable']).toBe('false');
+  });
+});
+
+describe('infra errors', () => {
+  it('documents every code it can throw', () => {
+    for (const code of Object.keys(INFRA_ERROR_CODES)) {
+      expect(INFRA_ERROR_CODES[code as keyof typeof INFRA_ERROR_CODES].length).toBeGreaterThan(10);
+      expect(new InfraError(code as keyof typeof INFRA_ERROR_CODES, 'x').code).toBe(code);
+    }
+  });
+});
