@@ -12,8 +12,14 @@ const layers = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:tool', 'type:infra', 'type:domain', 'type:contracts'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:testing', 'type:infra', 'type:domain', 'type:contracts'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:testing', 'type:tool', 'type:infra', 'type:domain', 'type:contracts'],
+  },
+  {
+    sourceTag: 'type:tool',
+    onlyDependOnLibsWithTags: ['type:tool', 'type:testing', 'type:infra', 'type:domain', 'type:contracts'],
+  },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'] },
 ];
 const scopes = [
@@ -54,8 +60,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@shardex/*/src', '@shardex/*/src/**'], message: 'Import a project through its public entry point.' },
-            { group: ['**/../libs/**', '**/../apps/**', '**/../tools/**'], message: 'Import another project by its package name.' },
+            {
+              group: ['@shardex/*/src', '@shardex/*/src/**'],
+              message: 'Import a project through its public entry point.',
+            },
+            {
+              group: ['**/../libs/**', '**/../apps/**', '**/../tools/**'],
+              message: 'Import another project by its package name.',
+            },
           ],
         },
       ],
@@ -68,7 +80,16 @@ export default tseslint.config(
   { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries([...inTests, ...scopes]) } },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

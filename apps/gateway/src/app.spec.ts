@@ -10,7 +10,7 @@ describe('gateway app', () => {
     await app.close();
   });
 
-  it('answers an unknown route with fastify\'s coded 404', async () => {
+  it("answers an unknown route with fastify's coded 404", async () => {
     const app = buildApp({ logLevel: 'silent' });
     const res = await app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);

@@ -6,7 +6,11 @@ export function buildApp(config: Pick<GatewayConfig, 'logLevel'>): FastifyInstan
   const app = Fastify({ logger: { level: config.logLevel } });
   app.get(
     '/health',
-    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } } },
+    {
+      schema: {
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
   return app;

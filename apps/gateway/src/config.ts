@@ -17,12 +17,14 @@ export class ConfigError extends Error {
 export function parsePort(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new ConfigError(`${name} must be a port number (1-65535), got "${raw}"`);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535)
+    throw new ConfigError(`${name} must be a port number (1-65535), got "${raw}"`);
   return port;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const logLevel = (env['LOG_LEVEL'] ?? 'info') as GatewayConfig['logLevel'];
-  if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
+  if (!LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
   return Object.freeze({ host: env['HOST'] ?? '127.0.0.1', port: parsePort('PORT', env['PORT'], 8080), logLevel });
 }

@@ -17,7 +17,8 @@ const SHARD_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const shardId = env['SHARD_ID'];
   if (!shardId) throw new ConfigError('SHARD_ID is required (e.g. SHARD_ID=shard-1)');
-  if (!SHARD_ID.test(shardId)) throw new ConfigError(`SHARD_ID must be lower-case letters, digits and dashes, got "${shardId}"`);
+  if (!SHARD_ID.test(shardId))
+    throw new ConfigError(`SHARD_ID must be lower-case letters, digits and dashes, got "${shardId}"`);
   const rawPort = env['HTTP_PORT'] ?? '9464';
   const httpPort = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || httpPort < 1 || httpPort > 65535) {

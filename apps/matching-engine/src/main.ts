@@ -8,10 +8,14 @@ function main(): void {
   const log = pino({ base: { service: 'matching-engine', shardId: config.shardId } });
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', shardId: config.shardId }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', shardId: config.shardId }));
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ statusCode: 404, error: 'Not Found' }));
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ statusCode: 404, error: 'Not Found' }));
   });
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down');

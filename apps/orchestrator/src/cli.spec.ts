@@ -1,7 +1,12 @@
 import { run } from './cli';
 
 function capture() {
-  const io = { outText: '', errText: '', out: (t: string) => void (io.outText += t), err: (t: string) => void (io.errText += t) };
+  const io = {
+    outText: '',
+    errText: '',
+    out: (t: string) => void (io.outText += t),
+    err: (t: string) => void (io.errText += t),
+  };
   return io;
 }
 

@@ -8,7 +8,9 @@ export interface Io {
 /** Builds the CLI; commands that broadcast lifecycle commands to the shards are added as the router lands. */
 export function buildCli(io: Io): Command {
   return new Command('shardex-orchestrator')
-    .description('Broadcasts lifecycle commands (INITIALIZE_ENGINE, START_ENGINE, STOP_ENGINE) to every matching-engine shard')
+    .description(
+      'Broadcasts lifecycle commands (INITIALIZE_ENGINE, START_ENGINE, STOP_ENGINE) to every matching-engine shard',
+    )
     .version('0.1.0')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();

@@ -1,5 +1,7 @@
 import { run } from './cli';
 
-run(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then((code) => {
-  process.exitCode = code;
-});
+run(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+);

@@ -1,4 +1,13 @@
-export { getTestInfra, infraFromEnv, parseKafkaBrokers, parseMysqlUrl, ENV_KAFKA, ENV_MYSQL, ENV_PROVIDER, ENV_RUN_ID } from './test-infra';
+export {
+  getTestInfra,
+  infraFromEnv,
+  parseKafkaBrokers,
+  parseMysqlUrl,
+  ENV_KAFKA,
+  ENV_MYSQL,
+  ENV_PROVIDER,
+  ENV_RUN_ID,
+} from './test-infra';
 export type { InfraSource, MysqlServer, ProvidedInfra, TestInfra } from './test-infra';
 export { provideTestInfra, KAFKA_IMAGE, MYSQL_IMAGE } from './provide-infra';
 export { createTestKafka, createTestTopics, deleteTopics } from './kafka-topics';

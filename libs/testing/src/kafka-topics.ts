@@ -21,7 +21,11 @@ export interface TestTopics {
 }
 
 /** A kafkajs client for the run's broker; quiet unless something is wrong. */
-export function createTestKafka(clientId = 'shardex-test', infra: TestInfra = getTestInfra(), extra: Partial<KafkaConfig> = {}): Kafka {
+export function createTestKafka(
+  clientId = 'shardex-test',
+  infra: TestInfra = getTestInfra(),
+  extra: Partial<KafkaConfig> = {},
+): Kafka {
   return new Kafka({ clientId, brokers: [...infra.kafkaBrokers], logLevel: logLevel.ERROR, ...extra });
 }
 
@@ -29,7 +33,10 @@ export function createTestKafka(clientId = 'shardex-test', infra: TestInfra = ge
  * Creates uniquely named topics for one test file (call in `beforeAll`, `drop()` in `afterAll`). Anything a
  * crashed test leaves behind carries the run id and is deleted by the run's global teardown.
  */
-export async function createTestTopics(specs: ReadonlyArray<string | TopicSpec>, infra: TestInfra = getTestInfra()): Promise<TestTopics> {
+export async function createTestTopics(
+  specs: ReadonlyArray<string | TopicSpec>,
+  infra: TestInfra = getTestInfra(),
+): Promise<TestTopics> {
   const run = runId();
   const suffix = uniqueSuffix();
   const byLogical = new Map<string, string>();
@@ -57,13 +64,20 @@ export async function createTestTopics(specs: ReadonlyArray<string | TopicSpec>,
     all: topics.map((t) => t.topic),
     name(logical) {
       const real = byLogical.get(logical);
-      if (!real) throw new TestingError('TESTING_ERR_NAME', `no test topic named "${logical}" (have ${[...byLogical.keys()].join(', ')})`);
+      if (!real)
+        throw new TestingError(
+          'TESTING_ERR_NAME',
+          `no test topic named "${logical}" (have ${[...byLogical.keys()].join(', ')})`,
+        );
       return real;
     },
     async drop() {
       if (dropped) return;
       dropped = true;
-      await deleteTopics(topics.map((t) => t.topic), infra);
+      await deleteTopics(
+        topics.map((t) => t.topic),
+        infra,
+      );
     },
   };
 }

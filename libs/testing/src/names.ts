@@ -9,7 +9,8 @@ export const DATABASE_PREFIX = 'sxt_';
 /** The run id the global setup published, or one for this process when run outside it. */
 export function runId(env: NodeJS.ProcessEnv = process.env): string {
   const id = env[ENV_RUN_ID] ?? (env[ENV_RUN_ID] = randomBytes(4).toString('hex'));
-  if (!/^[0-9a-z]{1,16}$/.test(id)) throw new TestingError('TESTING_ERR_ENV', `${ENV_RUN_ID} must be 1-16 of [0-9a-z], got "${id}"`);
+  if (!/^[0-9a-z]{1,16}$/.test(id))
+    throw new TestingError('TESTING_ERR_ENV', `${ENV_RUN_ID} must be 1-16 of [0-9a-z], got "${id}"`);
   return id;
 }
 
@@ -30,9 +31,13 @@ export function topicName(run: string, suffix: string, logical: string): string 
 
 /** `sxt_<run>_<suffix>[_label]`: a MySQL identifier of at most 64 characters that needs no quoting. */
 export function databaseName(run: string, suffix: string, label = ''): string {
-  const clean = label.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 32);
+  const clean = label
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 32);
   const name = `${DATABASE_PREFIX}${run}_${suffix}${clean ? `_${clean}` : ''}`;
-  if (name.length > 64) throw new TestingError('TESTING_ERR_NAME', `database name "${name}" is longer than 64 characters`);
+  if (name.length > 64)
+    throw new TestingError('TESTING_ERR_NAME', `database name "${name}" is longer than 64 characters`);
   return name;
 }
 

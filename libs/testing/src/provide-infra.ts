@@ -11,7 +11,10 @@ export const MYSQL_IMAGE = 'mysql:8.4';
  * Provides Kafka and MySQL for a test run, in the order the README gives: explicit env; testcontainers when a
  * Docker engine answers; otherwise the local services of `tools/infra` (installed and started if needed).
  */
-export async function provideTestInfra({ log = defaultLog, env = process.env }: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<ProvidedInfra> {
+export async function provideTestInfra({
+  log = defaultLog,
+  env = process.env,
+}: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<ProvidedInfra> {
   const explicit = infraFromEnv(env);
   if (explicit) return { ...explicit, source: 'env', release: async () => undefined };
 
@@ -37,7 +40,10 @@ async function dockerAnswers(): Promise<boolean> {
 
 async function startContainers(log: Log): Promise<ProvidedInfra> {
   log(`test infra: Docker engine found, starting ${KAFKA_IMAGE} and ${MYSQL_IMAGE} with testcontainers`);
-  const [{ KafkaContainer }, { MySqlContainer }] = await Promise.all([import('@testcontainers/kafka'), import('@testcontainers/mysql')]);
+  const [{ KafkaContainer }, { MySqlContainer }] = await Promise.all([
+    import('@testcontainers/kafka'),
+    import('@testcontainers/mysql'),
+  ]);
   const [kafka, mysql] = await Promise.allSettled([
     new KafkaContainer(KAFKA_IMAGE).withKraft().start(),
     new MySqlContainer(MYSQL_IMAGE).withRootPassword('shardex').start(),
@@ -64,7 +70,11 @@ async function startLocal(log: Log): Promise<ProvidedInfra> {
   try {
     res = await up({ profile: 'test', log: (line) => log(`  ${line}`) });
   } catch (cause) {
-    throw new TestingError('TESTING_ERR_INFRA', `tools/infra up failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new TestingError(
+      'TESTING_ERR_INFRA',
+      `tools/infra up failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
   const started = res.started;
   if (started.length) log(`test infra: started ${started.join(' and ')}; they are stopped when the run ends`);

@@ -3,7 +3,10 @@ import { databaseName, isRunDatabase, isRunTopic, topicName } from './names';
 import { getTestInfra, infraFromEnv, infraToEnv, parseKafkaBrokers, parseMysqlUrl } from './test-infra';
 
 describe('test infra from env', () => {
-  const env = { SHARDEX_TEST_KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094', SHARDEX_TEST_MYSQL_URL: 'mysql://u%40x:p%3Aw@db.local:3307/' };
+  const env = {
+    SHARDEX_TEST_KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094',
+    SHARDEX_TEST_MYSQL_URL: 'mysql://u%40x:p%3Aw@db.local:3307/',
+  };
 
   it('parses both variables', () => {
     expect(infraFromEnv(env)).toEqual({

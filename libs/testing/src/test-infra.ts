@@ -38,7 +38,10 @@ export function parseMysqlUrl(url: string): MysqlServer {
     throw new TestingError('TESTING_ERR_ENV', `${ENV_MYSQL} is not a URL: "${url}"`, { cause });
   }
   if (parsed.protocol !== 'mysql:' || !parsed.hostname || !parsed.username) {
-    throw new TestingError('TESTING_ERR_ENV', `${ENV_MYSQL} must look like mysql://user:password@host:port/, got "${url}"`);
+    throw new TestingError(
+      'TESTING_ERR_ENV',
+      `${ENV_MYSQL} must look like mysql://user:password@host:port/, got "${url}"`,
+    );
   }
   const port = parsed.port ? Number(parsed.port) : 3306;
   const user = decodeURIComponent(parsed.username);
@@ -64,7 +67,10 @@ export function infraFromEnv(env: NodeJS.ProcessEnv = process.env): TestInfra | 
   const mysql = env[ENV_MYSQL];
   if (!kafka && !mysql) return undefined;
   if (!kafka || !mysql) {
-    throw new TestingError('TESTING_ERR_ENV', `set both ${ENV_KAFKA} and ${ENV_MYSQL}, or neither (only ${kafka ? ENV_KAFKA : ENV_MYSQL} is set)`);
+    throw new TestingError(
+      'TESTING_ERR_ENV',
+      `set both ${ENV_KAFKA} and ${ENV_MYSQL}, or neither (only ${kafka ? ENV_KAFKA : ENV_MYSQL} is set)`,
+    );
   }
   return { kafkaBrokers: parseKafkaBrokers(kafka), mysql: parseMysqlUrl(mysql) };
 }

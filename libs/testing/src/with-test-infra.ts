@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { provideTestInfra } from './provide-infra';
 import { sweepRun } from './sweep';
 import { ENV_RUN_ID, infraToEnv } from './test-infra';
@@ -16,11 +17,16 @@ export async function main(command: readonly string[]): Promise<number> {
   }
   const infra = await provideTestInfra();
   const run = process.env[ENV_RUN_ID] ?? randomBytes(4).toString('hex');
-  process.stderr.write(`test infra (${infra.source}): kafka ${infra.kafkaBrokers.join(',')}, mysql ${infra.mysql.host}:${infra.mysql.port}\n`);
+  process.stderr.write(
+    `test infra (${infra.source}): kafka ${infra.kafkaBrokers.join(',')}, mysql ${infra.mysql.host}:${infra.mysql.port}\n`,
+  );
   let code = 1;
   try {
     code = await new Promise<number>((resolve) => {
-      const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, ...infraToEnv(infra), [ENV_RUN_ID]: run } });
+      const child = spawn(cmd, args, {
+        stdio: 'inherit',
+        env: { ...process.env, ...infraToEnv(infra), [ENV_RUN_ID]: run },
+      });
       const forward = (signal: NodeJS.Signals) => child.kill(signal);
       process.on('SIGINT', forward);
       process.on('SIGTERM', forward);
@@ -31,11 +37,13 @@ export async function main(command: readonly string[]): Promise<number> {
       child.on('exit', (exitCode, signal) => {
         process.off('SIGINT', forward);
         process.off('SIGTERM', forward);
-        resolve(exitCode ?? (signal ? 128 + 1 : 1));
+        resolve(exitCode ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
       });
     });
   } finally {
-    await sweepRun(run, infra).catch((err: unknown) => process.stderr.write(`with-test-infra: sweep failed: ${String(err)}\n`));
+    await sweepRun(run, infra).catch((err: unknown) =>
+      process.stderr.write(`with-test-infra: sweep failed: ${String(err)}\n`),
+    );
     await infra.release();
   }
   return code;

@@ -9,12 +9,18 @@ import { type Log, run, which } from './proc';
 export async function aptInstall(packages: readonly string[], log: Log): Promise<void> {
   const apt = await which('apt-get');
   if (!apt) {
-    throw new InfraError('INFRA_ERR_INSTALL', `apt-get not found: install ${packages.join(' ')} with your package manager`);
+    throw new InfraError(
+      'INFRA_ERR_INSTALL',
+      `apt-get not found: install ${packages.join(' ')} with your package manager`,
+    );
   }
   const asRoot = os.userInfo().uid === 0;
   const sudo = asRoot ? undefined : await which('sudo');
   if (!asRoot && !sudo) {
-    throw new InfraError('INFRA_ERR_INSTALL', `installing ${packages.join(' ')} needs root: run "sudo apt-get install -y ${packages.join(' ')}"`);
+    throw new InfraError(
+      'INFRA_ERR_INSTALL',
+      `installing ${packages.join(' ')} needs root: run "sudo apt-get install -y ${packages.join(' ')}"`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const exec = (args: string[]) =>
@@ -28,6 +34,9 @@ export async function aptInstall(packages: readonly string[], log: Log): Promise
     res = await install();
   }
   if (res.code !== 0) {
-    throw new InfraError('INFRA_ERR_INSTALL', `apt-get install ${packages.join(' ')} failed (exit ${res.code}):\n${res.stderr.slice(-2000)}`);
+    throw new InfraError(
+      'INFRA_ERR_INSTALL',
+      `apt-get install ${packages.join(' ')} failed (exit ${res.code}):\n${res.stderr.slice(-2000)}`,
+    );
   }
 }

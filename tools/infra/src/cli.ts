@@ -3,7 +3,9 @@ import { InfraError } from './errors';
 import { down, envLines, SERVICES, type Service, status, up } from './infra';
 
 const profileOption = () =>
-  new Option('-p, --profile <name>', 'test (fast, throwaway) or stack (durable)').choices(['test', 'stack']).default('test');
+  new Option('-p, --profile <name>', 'test (fast, throwaway) or stack (durable)')
+    .choices(['test', 'stack'])
+    .default('test');
 
 /** `tools/infra` CLI. Returns the exit code instead of calling process.exit so output is flushed. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -29,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('stop what `up` started for the profile (services started otherwise are left alone)')
     .addOption(profileOption())
     .addOption(new Option('-s, --service <name...>', 'only these services').choices([...SERVICES]))
-    .option('--purge', 'also delete the profile\'s data directories')
+    .option('--purge', "also delete the profile's data directories")
     .action(async (o: { profile: 'test' | 'stack'; service?: Service[]; purge?: boolean }) => {
       const res = await down({ profile: o.profile, services: o.service, purge: o.purge === true });
       process.stderr.write(`infra ${o.profile}: stopped ${res.stopped.join(', ') || 'nothing'}\n`);

@@ -43,7 +43,11 @@ describe('MariaDB config', () => {
 
   it('test profile does no fsync; stack profile is durable', () => {
     const test = props(renderMyCnf(getProfile('test'), paths('test'), 'me'));
-    expect(test).toMatchObject({ innodb_flush_log_at_trx_commit: '0', innodb_flush_method: 'nosync', innodb_doublewrite: '0' });
+    expect(test).toMatchObject({
+      innodb_flush_log_at_trx_commit: '0',
+      innodb_flush_method: 'nosync',
+      innodb_doublewrite: '0',
+    });
     const stack = props(renderMyCnf(getProfile('stack'), paths('stack'), 'me'));
     expect(stack).toMatchObject({ innodb_flush_log_at_trx_commit: '1', innodb_doublewrite: '1' });
     expect(stack['innodb_flush_method']).toBeUndefined();

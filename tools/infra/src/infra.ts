@@ -55,7 +55,10 @@ export async function up(opts: InfraOptions = {}): Promise<UpResult> {
   return withLock(
     paths.lockDir,
     async () => {
-      const prefixed = (name: string): Log => (line) => log(`[${name}] ${line}`);
+      const prefixed =
+        (name: string): Log =>
+        (line) =>
+          log(`[${name}] ${line}`);
       const results = await Promise.allSettled([
         startMariaDb(profile, paths, prefixed('mariadb')),
         startKafka(profile, paths, prefixed('kafka')),
@@ -85,7 +88,9 @@ export interface DownResult {
 }
 
 /** Stops what `up` started for the profile (optionally only some services); `purge` also deletes its data. */
-export async function down(opts: InfraOptions & { services?: readonly Service[]; purge?: boolean } = {}): Promise<DownResult> {
+export async function down(
+  opts: InfraOptions & { services?: readonly Service[]; purge?: boolean } = {},
+): Promise<DownResult> {
   const { paths, log } = resolve(opts);
   if (!existsSync(paths.profileDir)) return { stopped: [], leftRunning: [] };
   return withLock(
@@ -116,7 +121,10 @@ export async function down(opts: InfraOptions & { services?: readonly Service[];
       writeState(paths, state);
       if (opts.purge) {
         if (leftRunning.length > 0) {
-          throw new InfraError('INFRA_ERR_CONFIG', `not purging ${paths.profileDir}: ${leftRunning.join(', ')} still running`);
+          throw new InfraError(
+            'INFRA_ERR_CONFIG',
+            `not purging ${paths.profileDir}: ${leftRunning.join(', ')} still running`,
+          );
         }
         log(`deleting ${paths.profileDir}`);
         rmSync(paths.profileDir, { recursive: true, force: true });

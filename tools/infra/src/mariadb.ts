@@ -7,7 +7,7 @@ import { InfraError } from './errors';
 import { aptInstall } from './apt';
 import type { InfraPaths } from './paths';
 import { MYSQL_PASSWORD, MYSQL_USER, type InfraProfile } from './profiles';
-import { isAlive, type Log, readPid, run, spawnDetached, stopPid, waitFor, which } from './proc';
+import { assertPortFree, isAlive, type Log, readPid, run, spawnDetached, stopPid, waitFor, which } from './proc';
 
 /** Unix socket paths are limited to 107 bytes; a deep checkout falls back to a per-checkout name in the temp dir. */
 export function socketPath(paths: InfraPaths): string {
@@ -89,7 +89,11 @@ export async function ensureMariaDbInstalled(log: Log): Promise<MariaDbBinaries>
   log('MariaDB is not installed: installing mariadb-server from Debian packages (one time, ~1 min)');
   await aptInstall(['mariadb-server'], log);
   const after = await find();
-  if (!after) throw new InfraError('INFRA_ERR_INSTALL', 'mariadb-server installed, but mariadbd/mariadb-install-db are not on PATH');
+  if (!after)
+    throw new InfraError(
+      'INFRA_ERR_INSTALL',
+      'mariadb-server installed, but mariadbd/mariadb-install-db are not on PATH',
+    );
   return after;
 }
 
@@ -124,6 +128,7 @@ export async function startMariaDb(
   if (running !== undefined && (await probeMariaDb(profile.mysqlPort).catch(() => false))) {
     return { pid: running, started: false };
   }
+  await assertPortFree(profile.mysqlPort, 'MariaDB', paths.mysql.dir);
   const bin = await ensureMariaDbInstalled(log);
   const user = os.userInfo().username;
   mkdirSync(paths.mysql.dir, { recursive: true });
@@ -140,7 +145,10 @@ export async function startMariaDb(
       `--user=${user}`,
     ]);
     if (res.code !== 0) {
-      throw new InfraError('INFRA_ERR_START', `mariadb-install-db failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
+      throw new InfraError(
+        'INFRA_ERR_START',
+        `mariadb-install-db failed (exit ${res.code}):\n${res.stdout}${res.stderr}`,
+      );
     }
   }
   log(`starting MariaDB on 127.0.0.1:${profile.mysqlPort} (profile ${profile.name}, log ${paths.mysql.log})`);

@@ -22,8 +22,24 @@ export interface InfraPaths {
   readonly profileDir: string;
   readonly lockDir: string;
   readonly stateFile: string;
-  readonly mysql: { dir: string; dataDir: string; cnf: string; initSql: string; pidFile: string; socket: string; log: string };
-  readonly kafka: { dir: string; dataDir: string; props: string; log4j: string; pidFile: string; log: string; stdout: string };
+  readonly mysql: {
+    dir: string;
+    dataDir: string;
+    cnf: string;
+    initSql: string;
+    pidFile: string;
+    socket: string;
+    log: string;
+  };
+  readonly kafka: {
+    dir: string;
+    dataDir: string;
+    props: string;
+    log4j: string;
+    pidFile: string;
+    log: string;
+    stdout: string;
+  };
 }
 
 export function infraPaths(profile: InfraProfile, repoRoot: string = findRepoRoot()): InfraPaths {

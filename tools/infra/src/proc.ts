@@ -35,7 +35,10 @@ export function run(
   });
 }
 
-export async function which(cmd: string, extraDirs: readonly string[] = ['/usr/sbin', '/sbin']): Promise<string | undefined> {
+export async function which(
+  cmd: string,
+  extraDirs: readonly string[] = ['/usr/sbin', '/sbin'],
+): Promise<string | undefined> {
   for (const dir of [...(process.env['PATH'] ?? '').split(':'), ...extraDirs]) {
     if (dir && existsSync(`${dir}/${cmd}`)) return `${dir}/${cmd}`;
   }
@@ -66,8 +69,14 @@ export function spawnDetached(
 ): number {
   const fd = openSync(opts.logFile, 'a');
   try {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
-    if (child.pid === undefined) throw new InfraError('INFRA_ERR_START', `could not spawn ${cmd}`, { logPath: opts.logFile });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    if (child.pid === undefined)
+      throw new InfraError('INFRA_ERR_START', `could not spawn ${cmd}`, { logPath: opts.logFile });
     child.unref();
     return child.pid;
   } finally {
@@ -117,19 +126,35 @@ export async function waitFor(
   for (;;) {
     if (await probe().catch(() => false)) return;
     if (opts.stillRunning && !opts.stillRunning()) {
-      throw new InfraError('INFRA_ERR_START', `${what} exited while starting${logHint(opts.logPath)}`, { logPath: opts.logPath });
+      throw new InfraError('INFRA_ERR_START', `${what} exited while starting${logHint(opts.logPath)}`, {
+        logPath: opts.logPath,
+      });
     }
     const now = Date.now();
     if (now - started > opts.timeoutMs) {
-      throw new InfraError('INFRA_ERR_START', `${what} did not answer within ${opts.timeoutMs / 1000}s${logHint(opts.logPath)}`, {
-        logPath: opts.logPath,
-      });
+      throw new InfraError(
+        'INFRA_ERR_START',
+        `${what} did not answer within ${opts.timeoutMs / 1000}s${logHint(opts.logPath)}`,
+        {
+          logPath: opts.logPath,
+        },
+      );
     }
     if (opts.log && now - lastNotice >= 5000) {
       opts.log(`  still waiting for ${what} (${Math.round((now - started) / 1000)}s)`);
       lastNotice = now;
     }
     await sleep(250);
+  }
+}
+
+/** Refuses to start a server on a port something else (another checkout's `up`, a system service) holds. */
+export async function assertPortFree(port: number, what: string, ourDir: string): Promise<void> {
+  if (await portOpen(port)) {
+    throw new InfraError(
+      'INFRA_ERR_PORT_IN_USE',
+      `127.0.0.1:${port} is taken, but not by ${what} of ${ourDir}: stop whatever holds it (another checkout's \`tools/infra down\`?) and retry`,
+    );
   }
 }
 
@@ -148,7 +173,11 @@ function logHint(logPath: string | undefined): string {
  * A directory lock (mkdir is atomic) so two `up`s (say, two jest processes) don't both install or start a service.
  * A lock left by a dead process is taken over.
  */
-export async function withLock<T>(lockDir: string, fn: () => Promise<T>, opts: { timeoutMs?: number; log?: Log } = {}): Promise<T> {
+export async function withLock<T>(
+  lockDir: string,
+  fn: () => Promise<T>,
+  opts: { timeoutMs?: number; log?: Log } = {},
+): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
   const deadline = Date.now() + timeoutMs;
   let told = false;
@@ -168,7 +197,10 @@ export async function withLock<T>(lockDir: string, fn: () => Promise<T>, opts: {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new InfraError('INFRA_ERR_LOCKED', `${lockDir} is held by pid ${holder} for more than ${timeoutMs / 1000}s`);
+        throw new InfraError(
+          'INFRA_ERR_LOCKED',
+          `${lockDir} is held by pid ${holder} for more than ${timeoutMs / 1000}s`,
+        );
       }
       if (!told) opts.log?.(`waiting for pid ${holder} (another tools/infra command) to finish`);
       told = true;

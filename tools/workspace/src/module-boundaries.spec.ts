@@ -6,12 +6,27 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '../../..');
 
 const cases = {
-  libImportsApp: ['libs/testing/src/bad.ts', "import { buildApp } from '@shardex/gateway';\nexport const x = buildApp;\n"],
+  libImportsApp: [
+    'libs/testing/src/bad.ts',
+    "import { buildApp } from '@shardex/gateway';\nexport const x = buildApp;\n",
+  ],
   appImportsApp: ['apps/gateway/src/bad.ts', "import { run } from '@shardex/orchestrator';\nexport const x = run;\n"],
-  appUsesTestingInProduction: ['apps/matching-engine/src/bad.ts', "import { getTestInfra } from '@shardex/testing';\nexport const x = getTestInfra;\n"],
-  appUsesTestingInTest: ['apps/matching-engine/src/fine.int-spec.ts', "import { getTestInfra } from '@shardex/testing';\nexport const x = getTestInfra;\n"],
-  deepImport: ['apps/gateway/src/bad.spec.ts', "import { runId } from '@shardex/testing/src/names';\nexport const x = runId;\n"],
-  relativeIntoProject: ['apps/gateway/src/bad2.spec.ts', "import { runId } from '../../../libs/testing/src/names';\nexport const x = runId;\n"],
+  appUsesTestingInProduction: [
+    'apps/matching-engine/src/bad.ts',
+    "import { getTestInfra } from '@shardex/testing';\nexport const x = getTestInfra;\n",
+  ],
+  appUsesTestingInTest: [
+    'apps/matching-engine/src/fine.int-spec.ts',
+    "import { getTestInfra } from '@shardex/testing';\nexport const x = getTestInfra;\n",
+  ],
+  deepImport: [
+    'apps/gateway/src/bad.spec.ts',
+    "import { runId } from '@shardex/testing/src/names';\nexport const x = runId;\n",
+  ],
+  relativeIntoProject: [
+    'apps/gateway/src/bad2.spec.ts',
+    "import { runId } from '../../../libs/testing/src/names';\nexport const x = runId;\n",
+  ],
 } as const;
 
 type Name = keyof typeof cases;
@@ -27,7 +42,12 @@ beforeAll(() => {
   });
   const messages = JSON.parse(stdout) as Array<Array<{ ruleId: string | null; message: string }>>;
   errors = Object.fromEntries(
-    names.map((n, i) => [n, (messages[i] ?? []).filter((m) => m.ruleId === '@nx/enforce-module-boundaries' || m.ruleId === 'no-restricted-imports').map((m) => m.message)]),
+    names.map((n, i) => [
+      n,
+      (messages[i] ?? [])
+        .filter((m) => m.ruleId === '@nx/enforce-module-boundaries' || m.ruleId === 'no-restricted-imports')
+        .map((m) => m.message),
+    ]),
   ) as Record<Name, string[]>;
 }, 60_000);
 
@@ -49,6 +69,8 @@ describe('module boundaries (lint)', () => {
 
   it('forbids reaching into another project past its public entry', () => {
     expect(errors.deepImport).toEqual([expect.stringContaining('Import a project through its public entry point.')]);
-    expect(errors.relativeIntoProject).toEqual(expect.arrayContaining([expect.stringContaining('Import another project by its package name.')]));
+    expect(errors.relativeIntoProject).toEqual(
+      expect.arrayContaining([expect.stringContaining('Import another project by its package name.')]),
+    );
   });
 });

@@ -30,7 +30,10 @@ describe('test harness helpers', () => {
       );
       expect(rows.map((r) => r['cs'])).toEqual(['utf8mb4']);
       await db.drop();
-      const [after] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db.database]);
+      const [after] = await conn.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+        [db.database],
+      );
       expect(Number(after[0]?.['n'])).toBe(0);
     } finally {
       await conn.end();

@@ -27,7 +27,10 @@ describe('Kafka smoke (real broker)', () => {
     producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     // Interleave keys the way real order flow does, in batches.
-    const all = Array.from({ length: KEYS * PER_KEY }, (_, i) => ({ key: `sym-${i % KEYS}`, seq: Math.floor(i / KEYS) }));
+    const all = Array.from({ length: KEYS * PER_KEY }, (_, i) => ({
+      key: `sym-${i % KEYS}`,
+      seq: Math.floor(i / KEYS),
+    }));
     for (let i = 0; i < all.length; i += 1000) {
       await producer.send({
         topic,

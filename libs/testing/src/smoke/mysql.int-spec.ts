@@ -55,13 +55,17 @@ describe('MySQL smoke (real server)', () => {
   });
 
   it('raises a real duplicate-key error on the primary key and on a unique index', async () => {
-    await expect(a.query('INSERT INTO accounts (id, owner, balance) VALUES (1, "someone-else", 0)')).rejects.toMatchObject({
+    await expect(
+      a.query('INSERT INTO accounts (id, owner, balance) VALUES (1, "someone-else", 0)'),
+    ).rejects.toMatchObject({
       code: 'ER_DUP_ENTRY',
       errno: 1062,
     });
-    await expect(a.query('INSERT INTO accounts (id, owner, balance) VALUES (5000, "user-7", 0)')).rejects.toMatchObject({
-      code: 'ER_DUP_ENTRY',
-      errno: 1062,
-    });
+    await expect(a.query('INSERT INTO accounts (id, owner, balance) VALUES (5000, "user-7", 0)')).rejects.toMatchObject(
+      {
+        code: 'ER_DUP_ENTRY',
+        errno: 1062,
+      },
+    );
   });
 });

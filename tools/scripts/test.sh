@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm test`: every check in the repo — lint, typecheck, build, unit tests, then the integration tests against a
+# real Kafka and a real MySQL (env → Docker/testcontainers → local tools/infra, provided once for the whole run).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/scripts/ensure-deps.sh || exit 1
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
+rm -rf dist/test-results
+status=0
+npx prettier --check . --log-level warn || status=1
+npx nx run-many -t lint typecheck build test --outputStyle=static || status=1
+# Integration files run one project at a time: two cores also host the broker and the database.
+node libs/testing/bin/with-test-infra.cjs npx nx run-many -t integration --parallel=1 --outputStyle=static || status=1
+node tools/scripts/test-summary.mjs dist/test-results || status=1
+exit "$status"
