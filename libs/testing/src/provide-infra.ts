@@ -1,3 +1,4 @@
+import { down, up } from '@shardex/infra';
 import { TestingError } from './errors';
 import { ENV_PROVIDER, infraFromEnv, parseMysqlUrl, type ProvidedInfra } from './test-infra';
 
@@ -65,7 +66,6 @@ async function startContainers(log: Log): Promise<ProvidedInfra> {
 
 async function startLocal(log: Log): Promise<ProvidedInfra> {
   log('test infra: no Docker engine, using tools/infra (local MariaDB and Kafka, profile "test")');
-  const { up, down } = await import('@shardex/infra');
   let res;
   try {
     res = await up({ profile: 'test', log: (line) => log(`  ${line}`) });
