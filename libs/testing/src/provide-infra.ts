@@ -26,7 +26,7 @@ export async function provideTestInfra({
   if (forced === 'docker' || (forced === undefined && (await dockerAnswers()))) {
     return startContainers(log);
   }
-  return startLocal(log);
+  return startLocal(log, env['SHARDEX_INFRA_CACHE'] || undefined);
 }
 
 async function dockerAnswers(): Promise<boolean> {
@@ -64,11 +64,11 @@ async function startContainers(log: Log): Promise<ProvidedInfra> {
   };
 }
 
-async function startLocal(log: Log): Promise<ProvidedInfra> {
+async function startLocal(log: Log, cacheDir: string | undefined): Promise<ProvidedInfra> {
   log('test infra: no Docker engine, using tools/infra (local MariaDB and Kafka, profile "test")');
   let res;
   try {
-    res = await up({ profile: 'test', log: (line) => log(`  ${line}`) });
+    res = await up({ profile: 'test', cacheDir, log: (line) => log(`  ${line}`) });
   } catch (cause) {
     throw new TestingError(
       'TESTING_ERR_INFRA',

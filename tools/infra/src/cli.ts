@@ -20,7 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(profileOption())
     .action(async (o: { profile: 'test' | 'stack' }) => {
       const t0 = Date.now();
-      const res = await up({ profile: o.profile });
+      const res = await up({ profile: o.profile, cacheDir: process.env['SHARDEX_INFRA_CACHE'] || undefined });
       const what = res.started.length ? `started ${res.started.join(' and ')}` : 'already up';
       process.stderr.write(`infra ${res.profile}: ${what} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
       for (const line of envLines(res.profile)) process.stdout.write(`${line}\n`);

@@ -15,6 +15,8 @@ export interface InfraOptions {
   /** Progress lines; defaults to stderr so stdout stays machine-readable. */
   log?: Log;
   repoRoot?: string;
+  /** Where the broker's jars and Maven's repository are kept; default `.infra/cache` (env SHARDEX_INFRA_CACHE). */
+  cacheDir?: string;
 }
 
 export interface UpResult {
@@ -31,7 +33,11 @@ const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
 
 function resolve(opts: InfraOptions): { profile: InfraProfile; paths: InfraPaths; log: Log } {
   const profile = getProfile(opts.profile ?? 'test');
-  return { profile, paths: infraPaths(profile, opts.repoRoot ?? findRepoRoot()), log: opts.log ?? stderrLog };
+  return {
+    profile,
+    paths: infraPaths(profile, opts.repoRoot ?? findRepoRoot(), opts.cacheDir),
+    log: opts.log ?? stderrLog,
+  };
 }
 
 function readState(paths: InfraPaths): StartedByUp {

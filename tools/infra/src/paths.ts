@@ -42,15 +42,20 @@ export interface InfraPaths {
   };
 }
 
-export function infraPaths(profile: InfraProfile, repoRoot: string = findRepoRoot()): InfraPaths {
+/**
+ * `cacheDir` (jars and Maven's repository) defaults to `.infra/cache` inside the checkout; CI points it at a
+ * directory that outlives the clone so a second run downloads nothing.
+ */
+export function infraPaths(profile: InfraProfile, repoRoot: string = findRepoRoot(), cacheDir?: string): InfraPaths {
   const root = path.join(repoRoot, '.infra');
+  const cache = cacheDir ? path.resolve(cacheDir) : path.join(root, 'cache');
   const profileDir = path.join(root, profile.name);
   const mysqlDir = path.join(profileDir, 'mariadb');
   const kafkaDir = path.join(profileDir, 'kafka');
   return {
     root,
-    m2Repo: path.join(root, 'cache', 'm2'),
-    kafkaLibs: path.join(root, 'cache', 'kafka-libs'),
+    m2Repo: path.join(cache, 'm2'),
+    kafkaLibs: path.join(cache, 'kafka-libs'),
     kafkaPom: path.join(repoRoot, 'tools', 'infra', 'kafka', 'pom.xml'),
     profileDir,
     lockDir: path.join(profileDir, '.lock'),
