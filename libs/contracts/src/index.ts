@@ -1,0 +1,7 @@
+export * from './errors';
+export * from './money';
+export * from './instrument';
+export * from './commands';
+export * from './events';
+export * from './schemas';
+export * from './codec';

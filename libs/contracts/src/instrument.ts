@@ -1,0 +1,140 @@
+import { fail, type Failure, ok, type Result } from './errors';
+import { formatSteps, MAX_SCALE, parseSteps, stepOf } from './money';
+
+export const STP_MODES = ['NONE', 'CANCEL_NEWEST', 'CANCEL_OLDEST', 'CANCEL_BOTH'] as const;
+/**
+ * Self-trade prevention, when an order would trade with a resting order of the same user:
+ * CANCEL_NEWEST cancels the incoming order's remainder, CANCEL_OLDEST cancels the resting order and matching goes
+ * on, CANCEL_BOTH cancels both, NONE lets them trade.
+ */
+export type StpMode = (typeof STP_MODES)[number];
+
+/** An instrument as configured and as sent in INITIALIZE_ENGINE: amounts are decimal strings. */
+export interface InstrumentSpec {
+  /** Upper-case, e.g. `BTC-USDT`; the Kafka key of its commands. */
+  symbol: string;
+  base: string;
+  quote: string;
+  /** Decimals of prices on the wire and in MySQL (0-18). */
+  priceScale: number;
+  /** Decimals of quantities on the wire and in MySQL (0-18). */
+  quantityScale: number;
+  /** Smallest price increment, e.g. "0.01"; prices must be multiples of it. */
+  tickSize: string;
+  /** Smallest quantity increment, e.g. "0.0001"; quantities must be multiples of it. */
+  lotSize: string;
+  minQty: string;
+  maxQty: string;
+  /** Market orders never trade further than this from the best opposite price at arrival, in basis points. Default 500 (5%). */
+  marketPriceBandBps?: number;
+  /** STP mode for orders that do not set one. Default CANCEL_NEWEST. */
+  selfTradePrevention?: StpMode;
+}
+
+/** A validated instrument with the integer forms the engine works in. */
+export interface Instrument extends Readonly<Required<InstrumentSpec>> {
+  readonly tickScale: number;
+  /** The tick in 10^-tickScale units. */
+  readonly tickUnits: number;
+  readonly lotScale: number;
+  readonly lotUnits: number;
+  readonly minLots: number;
+  readonly maxLots: number;
+}
+
+const SYMBOL = /^[A-Z0-9][A-Z0-9._/-]{0,31}$/;
+const ASSET = /^[A-Z0-9]{1,16}$/;
+
+function invalid(symbol: unknown, why: string): Failure<'INSTRUMENT_ERR_INVALID'> {
+  return fail('INSTRUMENT_ERR_INVALID', `instrument ${typeof symbol === 'string' ? symbol : '?'}: ${why}`);
+}
+
+const isScale = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_SCALE;
+
+/** Validates a spec and derives its integer forms. */
+export function compileInstrument(spec: InstrumentSpec): Result<Instrument> {
+  const s = spec.symbol;
+  if (typeof s !== 'string' || !SYMBOL.test(s))
+    return invalid(s, 'symbol must be 1-32 of A-Z 0-9 . _ / -, starting with a letter or digit');
+  if (!ASSET.test(spec.base) || !ASSET.test(spec.quote)) return invalid(s, 'base and quote must be 1-16 of A-Z 0-9');
+  if (!isScale(spec.priceScale) || !isScale(spec.quantityScale))
+    return invalid(s, `scales must be integers 0-${MAX_SCALE}`);
+  const tick = stepOf(spec.tickSize, spec.priceScale);
+  if (!tick.ok) return invalid(s, `tickSize: ${tick.message}`);
+  const lot = stepOf(spec.lotSize, spec.quantityScale);
+  if (!lot.ok) return invalid(s, `lotSize: ${lot.message}`);
+  const lots = (q: string, what: string) =>
+    parseSteps(q, lot.value.scale, lot.value.units, spec.quantityScale, 'MONEY_ERR_OFF_LOT', what);
+  const min = lots(spec.minQty, 'minQty');
+  if (!min.ok) return invalid(s, min.message);
+  const max = lots(spec.maxQty, 'maxQty');
+  if (!max.ok) return invalid(s, max.message);
+  if (min.value > max.value) return invalid(s, 'minQty is greater than maxQty');
+  const band = spec.marketPriceBandBps ?? 500;
+  if (!Number.isInteger(band) || band < 1 || band > 100_000)
+    return invalid(s, 'marketPriceBandBps must be an integer 1-100000');
+  const stp = spec.selfTradePrevention ?? 'CANCEL_NEWEST';
+  if (!STP_MODES.includes(stp)) return invalid(s, `selfTradePrevention must be one of ${STP_MODES.join(', ')}`);
+  return ok(
+    Object.freeze({
+      symbol: s,
+      base: spec.base,
+      quote: spec.quote,
+      priceScale: spec.priceScale,
+      quantityScale: spec.quantityScale,
+      tickSize: spec.tickSize,
+      lotSize: spec.lotSize,
+      minQty: spec.minQty,
+      maxQty: spec.maxQty,
+      marketPriceBandBps: band,
+      selfTradePrevention: stp,
+      tickScale: tick.value.scale,
+      tickUnits: tick.value.units,
+      lotScale: lot.value.scale,
+      lotUnits: lot.value.units,
+      minLots: min.value,
+      maxLots: max.value,
+    }),
+  );
+}
+
+/** The spec an instrument was compiled from (what a snapshot stores). */
+export function instrumentSpec(i: Instrument): InstrumentSpec {
+  return {
+    symbol: i.symbol,
+    base: i.base,
+    quote: i.quote,
+    priceScale: i.priceScale,
+    quantityScale: i.quantityScale,
+    tickSize: i.tickSize,
+    lotSize: i.lotSize,
+    minQty: i.minQty,
+    maxQty: i.maxQty,
+    marketPriceBandBps: i.marketPriceBandBps,
+    selfTradePrevention: i.selfTradePrevention,
+  };
+}
+
+/** Price string → ticks, checked against scale and tick size. */
+export function priceToTicks(i: Instrument, price: unknown): Result<number> {
+  return parseSteps(price, i.tickScale, i.tickUnits, i.priceScale, 'MONEY_ERR_OFF_TICK', 'price');
+}
+
+/** Quantity string → lots, checked against scale, lot size, minQty and maxQty. */
+export function quantityToLots(i: Instrument, quantity: unknown): Result<number> {
+  const r = parseSteps(quantity, i.lotScale, i.lotUnits, i.quantityScale, 'MONEY_ERR_OFF_LOT', 'quantity');
+  if (!r.ok) return r;
+  if (r.value < i.minLots)
+    return fail('MONEY_ERR_MIN_QTY', `quantity "${String(quantity)}" is below the minimum ${i.minQty}`);
+  if (r.value > i.maxLots)
+    return fail('MONEY_ERR_MAX_QTY', `quantity "${String(quantity)}" is above the maximum ${i.maxQty}`);
+  return r;
+}
+
+export function ticksToPrice(i: Instrument, ticks: number): string {
+  return formatSteps(ticks, i.tickUnits, i.tickScale, i.priceScale);
+}
+
+export function lotsToQuantity(i: Instrument, lots: number): string {
+  return formatSteps(lots, i.lotUnits, i.lotScale, i.quantityScale);
+}

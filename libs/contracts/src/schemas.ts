@@ -1,0 +1,116 @@
+import { COMMAND_CODES, ORDER_TYPES, SIDES, TIME_IN_FORCE } from './commands';
+import { EVENT_CODES } from './events';
+import { STP_MODES } from './instrument';
+
+/**
+ * JSON schemas (draft-07, usable as fastify route schemas) for every command. Amounts are only checked to be
+ * short strings here: their real validation needs the instrument (tick, lot, scale) and yields a precise
+ * MONEY_ERR_* code, which a regex in a schema could not.
+ */
+
+const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' } as const;
+const symbol = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Z0-9][A-Z0-9._/-]*$' } as const;
+const amount = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const scale = { type: 'integer', minimum: 0, maximum: 18 } as const;
+
+export const placeOrderPayloadSchema = {
+  $id: 'shardex:PlaceOrderPayload',
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId', 'userId', 'symbol', 'side', 'type', 'timeInForce', 'quantity'],
+  properties: {
+    orderId: id,
+    userId: id,
+    symbol,
+    side: { type: 'string', enum: [...SIDES] },
+    type: { type: 'string', enum: [...ORDER_TYPES] },
+    timeInForce: { type: 'string', enum: [...TIME_IN_FORCE] },
+    price: amount,
+    quantity: amount,
+    postOnly: { type: 'boolean' },
+    selfTradePrevention: { type: 'string', enum: [...STP_MODES] },
+  },
+} as const;
+
+export const cancelOrderPayloadSchema = {
+  $id: 'shardex:CancelOrderPayload',
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId', 'userId', 'symbol'],
+  properties: { orderId: id, userId: id, symbol },
+} as const;
+
+export const instrumentSpecSchema = {
+  $id: 'shardex:InstrumentSpec',
+  type: 'object',
+  additionalProperties: false,
+  required: ['symbol', 'base', 'quote', 'priceScale', 'quantityScale', 'tickSize', 'lotSize', 'minQty', 'maxQty'],
+  properties: {
+    symbol,
+    base: { type: 'string', pattern: '^[A-Z0-9]{1,16}$' },
+    quote: { type: 'string', pattern: '^[A-Z0-9]{1,16}$' },
+    priceScale: scale,
+    quantityScale: scale,
+    tickSize: amount,
+    lotSize: amount,
+    minQty: amount,
+    maxQty: amount,
+    marketPriceBandBps: { type: 'integer', minimum: 1, maximum: 100000 },
+    selfTradePrevention: { type: 'string', enum: [...STP_MODES] },
+  },
+} as const;
+
+export const initializeEnginePayloadSchema = {
+  $id: 'shardex:InitializeEnginePayload',
+  type: 'object',
+  additionalProperties: false,
+  required: ['instruments'],
+  properties: { instruments: { type: 'array', maxItems: 10000, items: instrumentSpecSchema } },
+} as const;
+
+const reasonOnly = (name: string) =>
+  ({
+    $id: `shardex:${name}`,
+    type: 'object',
+    additionalProperties: false,
+    properties: { reason: { type: 'string', maxLength: 256 } },
+  }) as const;
+
+export const startEnginePayloadSchema = reasonOnly('StartEnginePayload');
+export const stopEnginePayloadSchema = reasonOnly('StopEnginePayload');
+
+export const commandPayloadSchemas = {
+  PLACE_ORDER: placeOrderPayloadSchema,
+  CANCEL_ORDER: cancelOrderPayloadSchema,
+  INITIALIZE_ENGINE: initializeEnginePayloadSchema,
+  START_ENGINE: startEnginePayloadSchema,
+  STOP_ENGINE: stopEnginePayloadSchema,
+} as const;
+
+/** The envelope of a command on Kafka; its payload is checked against the schema of its code. */
+export const commandEnvelopeSchema = {
+  $id: 'shardex:CommandEnvelope',
+  type: 'object',
+  additionalProperties: false,
+  required: ['commandId', 'code', 'issuedAt', 'payload'],
+  properties: {
+    commandId: id,
+    code: { type: 'string', enum: [...COMMAND_CODES] },
+    issuedAt: { type: 'integer', minimum: 0 },
+    payload: { type: 'object' },
+  },
+} as const;
+
+export const eventEnvelopeSchema = {
+  $id: 'shardex:EventEnvelope',
+  type: 'object',
+  additionalProperties: false,
+  required: ['shardId', 'seq', 'code', 'payload'],
+  properties: {
+    shardId: id,
+    seq: { type: 'integer', minimum: 1 },
+    code: { type: 'string', enum: [...EVENT_CODES] },
+    commandId: id,
+    payload: { type: 'object' },
+  },
+} as const;
