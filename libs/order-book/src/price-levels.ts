@@ -1,0 +1,130 @@
+/**
+ * The book's data structures, shaped for the hot loop: orders are nodes of an intrusive doubly linked list per
+ * price level (O(1) append, O(1) unlink on cancel); a side keeps its levels in one array sorted so the best level
+ * is last (O(1) best access and removal, O(log n) search to insert), plus a Map by price for O(1) lookup.
+ * Orders arrive near the touch, so inserts land near the end of the array and move few elements.
+ */
+
+export const BUY = 0;
+export const SELL = 1;
+export type SideCode = typeof BUY | typeof SELL;
+
+/** Small ints for STP modes, in the order of STP_MODES. */
+export const STP_NONE = 0;
+export const STP_CANCEL_NEWEST = 1;
+export const STP_CANCEL_OLDEST = 2;
+export const STP_CANCEL_BOTH = 3;
+
+export class RestingOrder {
+  prev: RestingOrder | null = null;
+  next: RestingOrder | null = null;
+  level: PriceLevel | null = null;
+  constructor(
+    readonly orderId: string,
+    readonly userId: string,
+    readonly side: SideCode,
+    readonly priceTicks: number,
+    readonly quantityLots: number,
+    public filledLots: number,
+    readonly stp: number,
+  ) {}
+
+  get remainingLots(): number {
+    return this.quantityLots - this.filledLots;
+  }
+}
+
+export class PriceLevel {
+  head: RestingOrder | null = null;
+  tail: RestingOrder | null = null;
+  totalLots = 0;
+  count = 0;
+  constructor(readonly priceTicks: number) {}
+
+  append(o: RestingOrder): void {
+    o.level = this;
+    o.prev = this.tail;
+    o.next = null;
+    if (this.tail) this.tail.next = o;
+    else this.head = o;
+    this.tail = o;
+    this.totalLots += o.quantityLots - o.filledLots;
+    this.count++;
+  }
+
+  unlink(o: RestingOrder): void {
+    if (o.prev) o.prev.next = o.next;
+    else this.head = o.next;
+    if (o.next) o.next.prev = o.prev;
+    else this.tail = o.prev;
+    this.totalLots -= o.quantityLots - o.filledLots;
+    this.count--;
+    o.prev = o.next = o.level = null;
+  }
+}
+
+export class BookSide {
+  /** Sorted so that the best price is last: bids ascending, asks descending. */
+  readonly levels: PriceLevel[] = [];
+  readonly byPrice = new Map<number, PriceLevel>();
+  constructor(readonly side: SideCode) {}
+
+  best(): PriceLevel | undefined {
+    return this.levels[this.levels.length - 1];
+  }
+
+  /** True when `a` is a better price than `b` for this side. */
+  better(a: number, b: number): boolean {
+    return this.side === BUY ? a > b : a < b;
+  }
+
+  levelFor(priceTicks: number): PriceLevel {
+    let level = this.byPrice.get(priceTicks);
+    if (level) return level;
+    level = new PriceLevel(priceTicks);
+    this.byPrice.set(priceTicks, level);
+    const levels = this.levels;
+    const n = levels.length;
+    // Fast path: a new best level (the common case near the touch) goes on the end.
+    const last = levels[n - 1];
+    if (last === undefined || this.better(priceTicks, last.priceTicks)) {
+      levels.push(level);
+      return level;
+    }
+    levels.splice(this.insertIndex(priceTicks), 0, level);
+    return level;
+  }
+
+  /** First index whose price is better than `priceTicks` (levels before it are worse). */
+  private insertIndex(priceTicks: number): number {
+    const levels = this.levels;
+    let lo = 0;
+    let hi = levels.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.better((levels[mid] as PriceLevel).priceTicks, priceTicks)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  removeLevel(level: PriceLevel): void {
+    this.byPrice.delete(level.priceTicks);
+    const levels = this.levels;
+    if (levels[levels.length - 1] === level) {
+      levels.pop();
+      return;
+    }
+    // insertIndex returns the slot after the level of equal price.
+    const i = this.insertIndex(level.priceTicks) - 1;
+    if (levels[i] === level) levels.splice(i, 1);
+  }
+
+  /** Removes an order; drops its level when it empties. */
+  remove(o: RestingOrder): void {
+    const level = o.level;
+    if (!level) return;
+    level.unlink(o);
+    if (level.count === 0) this.removeLevel(level);
+  }
+}
