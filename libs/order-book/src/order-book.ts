@@ -26,7 +26,7 @@ import { OrderBookError } from './errors';
 import {
   BookSide,
   BUY,
-  PriceLevel,
+  type PriceLevel,
   RestingOrder,
   SELL,
   type SideCode,
