@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Bundles an app into dist/<app>/main.js for `node` (and the Docker images). Workspace libs (@shardex/*) are
-// TypeScript sources and get bundled in; third-party packages stay external and load from node_modules.
+// Bundles a TypeScript entry for `node`: apps into dist/<app>/main.js (what the Docker images run), benchmarks
+// into dist/bench so they measure the code as production runs it. Workspace libs (@shardex/*) are TypeScript
+// sources and get bundled in; third-party packages stay external and load from node_modules.
+//   bundle-app.mjs <projectRoot>                 → <projectRoot>/src/main.ts to dist/<projectRoot>/main.js
+//   bundle-app.mjs <entry.ts> <outfile.js>
 import { build } from 'esbuild';
 import path from 'node:path';
 
-const [projectRoot] = process.argv.slice(2);
-if (!projectRoot) {
-  console.error('usage: bundle-app.mjs <projectRoot>');
+const [first, second] = process.argv.slice(2);
+if (!first) {
+  console.error('usage: bundle-app.mjs <projectRoot> | <entry.ts> <outfile.js>');
   process.exit(2);
 }
+const entry = second ? first : path.join(first, 'src/main.ts');
+const outfile = second ?? path.join('dist', first, 'main.js');
 const externalThirdParty = {
   name: 'external-third-party',
   setup(b) {
@@ -18,8 +23,8 @@ const externalThirdParty = {
   },
 };
 await build({
-  entryPoints: [path.join(projectRoot, 'src/main.ts')],
-  outfile: path.join('dist', projectRoot, 'main.js'),
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -1,5 +1,5 @@
 import { fail, type Failure, ok, type Result } from './errors';
-import { formatSteps, MAX_SCALE, parseSteps, stepOf } from './money';
+import { countSteps, formatSteps, MAX_SCALE, parseSteps, stepOf } from './money';
 
 export const STP_MODES = ['NONE', 'CANCEL_NEWEST', 'CANCEL_OLDEST', 'CANCEL_BOTH'] as const;
 /**
@@ -129,6 +129,22 @@ export function quantityToLots(i: Instrument, quantity: unknown): Result<number>
   if (r.value > i.maxLots)
     return fail('MONEY_ERR_MAX_QTY', `quantity "${String(quantity)}" is above the maximum ${i.maxQty}`);
   return r;
+}
+
+/**
+ * Allocation-free forms for the engine's hot loop: a positive tick or lot count when the amount is valid, else -1
+ * (then `priceToTicks`/`quantityToLots` give the coded reason).
+ */
+export function priceTicksOrInvalid(i: Instrument, price: unknown): number {
+  if (typeof price !== 'string') return -1;
+  const ticks = countSteps(price, i.tickScale, i.tickUnits, i.priceScale);
+  return ticks > 0 ? ticks : -1;
+}
+
+export function quantityLotsOrInvalid(i: Instrument, quantity: unknown): number {
+  if (typeof quantity !== 'string') return -1;
+  const lots = countSteps(quantity, i.lotScale, i.lotUnits, i.quantityScale);
+  return lots >= i.minLots && lots <= i.maxLots ? lots : -1;
 }
 
 export function ticksToPrice(i: Instrument, ticks: number): string {

@@ -139,11 +139,20 @@ export function parseSteps(
       `${what} must be a decimal string, got ${typeof input}`,
     );
   }
+  const steps = countSteps(input, stepScale, stepUnits, maxScale);
+  if (steps > 0) return ok(steps);
+  if (steps === 0) return fail('MONEY_ERR_ZERO', `${what} must be greater than zero`);
+  return scanFailure(steps, input, what, gridCode, maxScale);
+}
+
+/**
+ * The allocation-free core of `parseSteps` for the engine's hot loop: the step count (> 0), 0 for zero, or a
+ * negative code. On anything but a positive count, call `parseSteps` for the coded failure and its message.
+ */
+export function countSteps(input: string, stepScale: number, stepUnits: number, maxScale: number): number {
   const units = scan(input, stepScale, maxScale);
-  if (units < 0) return scanFailure(units, input, what, gridCode, maxScale);
-  if (units === 0) return fail('MONEY_ERR_ZERO', `${what} must be greater than zero`);
-  if (units % stepUnits !== 0) return scanFailure(E_GRID, input, what, gridCode, maxScale);
-  return ok(units / stepUnits);
+  if (units <= 0) return units;
+  return units % stepUnits === 0 ? units / stepUnits : E_GRID;
 }
 
 /** Formats a count of 10^-scale units with exactly `scale` decimals ("100.50"); the canonical wire form. */

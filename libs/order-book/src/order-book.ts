@@ -15,7 +15,9 @@ import {
   type LifecycleCommand,
   lotsToQuantity,
   type PlaceOrderCommand,
+  priceTicksOrInvalid,
   priceToTicks,
+  quantityLotsOrInvalid,
   quantityToLots,
   type RejectReason,
   STP_MODES,
@@ -44,13 +46,38 @@ export interface OrderBookOptions {
   lifecycleMemory?: number;
 }
 
+/** Lot counts below this have their formatted quantity cached: most orders are a few lots. */
+const QTY_CACHE = 4096;
+
 /** One symbol's book. */
 class SymbolBook {
   readonly bids = new BookSide(BUY);
   readonly asks = new BookSide(SELL);
   /** Set when the book changed since the last depth update was taken. */
   dirty = false;
-  constructor(public instrument: Instrument) {}
+  /** STP_MODES index of the instrument's default. */
+  defaultStp = 0;
+  // Formatting amounts is the costliest part of building an event; small quantities repeat endlessly.
+  private qtyText: string[] = [];
+  constructor(public instrument: Instrument) {
+    this.setInstrument(instrument);
+  }
+
+  setInstrument(instrument: Instrument): void {
+    this.instrument = instrument;
+    this.defaultStp = STP_MODES.indexOf(instrument.selfTradePrevention);
+    this.qtyText = new Array<string>(QTY_CACHE);
+  }
+
+  qty(lots: number): string {
+    if (lots < QTY_CACHE) return (this.qtyText[lots] ??= lotsToQuantity(this.instrument, lots));
+    return lotsToQuantity(this.instrument, lots);
+  }
+
+  /** The wire text of a price: from an existing level when there is one, else formatted. */
+  price(side: BookSide, ticks: number): string {
+    return side.byPrice.get(ticks)?.priceText ?? ticksToPrice(this.instrument, ticks);
+  }
 
   openOrders(): number {
     let n = 0;
@@ -271,7 +298,7 @@ export class OrderBook {
     }
     for (const instrument of compiled) {
       const existing = this.books.get(instrument.symbol);
-      if (existing) existing.instrument = instrument;
+      if (existing) existing.setInstrument(instrument);
       else this.books.set(instrument.symbol, new SymbolBook(instrument));
     }
     return undefined;
@@ -319,7 +346,7 @@ export class OrderBook {
       return;
     }
     let stp: number;
-    if (p.selfTradePrevention === undefined) stp = STP_MODES.indexOf(book.instrument.selfTradePrevention);
+    if (p.selfTradePrevention === undefined) stp = book.defaultStp;
     else {
       stp = STP_MODES.indexOf(p.selfTradePrevention);
       if (stp < 0) {
@@ -334,22 +361,24 @@ export class OrderBook {
         this.reject(p, 'INVALID_ORDER', 'LIMIT orders need a price');
         return;
       }
-      const price = priceToTicks(instrument, p.price);
-      if (!price.ok) {
-        this.reject(p, 'INVALID_PRICE', price.message, price.code);
+      limit = priceTicksOrInvalid(instrument, p.price);
+      if (limit < 0) {
+        const why = priceToTicks(instrument, p.price);
+        this.reject(p, 'INVALID_PRICE', why.ok ? 'invalid price' : why.message, why.ok ? undefined : why.code);
         return;
       }
-      limit = price.value;
     }
-    const qty = quantityToLots(instrument, p.quantity);
-    if (!qty.ok) {
-      this.reject(p, 'INVALID_QUANTITY', qty.message, qty.code);
+    const lots = quantityLotsOrInvalid(instrument, p.quantity);
+    if (lots < 0) {
+      const why = quantityToLots(instrument, p.quantity);
+      this.reject(p, 'INVALID_QUANTITY', why.ok ? 'invalid quantity' : why.message, why.ok ? undefined : why.code);
       return;
     }
     if (this.orders.has(p.orderId)) {
       this.reject(p, 'DUPLICATE_ORDER_ID', `order ${p.orderId} is already open`);
       return;
     }
+    const own = side === BUY ? book.bids : book.asks;
     const opposite = side === BUY ? book.asks : book.bids;
     const best = opposite.best();
     if (postOnly && best !== undefined && crosses(side, limit, best.priceTicks)) {
@@ -361,6 +390,8 @@ export class OrderBook {
       return;
     }
 
+    // A market order has no price; an undefined property is not serialised, and one shape keeps V8 monomorphic.
+    const priceText = isMarket ? undefined : book.price(own, limit);
     const accepted: Payload<'ORDER_ACCEPTED'> = {
       orderId: p.orderId,
       userId: p.userId,
@@ -368,29 +399,29 @@ export class OrderBook {
       side: SIDE_TEXT[side],
       type: p.type,
       timeInForce: tif,
-      quantity: lotsToQuantity(instrument, qty.value),
+      price: priceText,
+      quantity: book.qty(lots),
       postOnly,
     };
-    if (!isMarket) accepted.price = ticksToPrice(instrument, limit);
     this.emit('ORDER_ACCEPTED', accepted);
 
     if (isMarket) {
       if (best === undefined) {
-        this.expire(p.orderId, p.userId, book, 0, qty.value, 'NO_LIQUIDITY');
+        this.expire(p.orderId, p.userId, book, 0, lots, 'NO_LIQUIDITY');
         return;
       }
       limit = bandLimit(side, best.priceTicks, instrument.marketPriceBandBps);
     }
-    if (tif === 'FOK' && !this.fokFillable(opposite, side, limit, qty.value, p.userId, stp)) {
-      this.expire(p.orderId, p.userId, book, 0, qty.value, 'FOK');
+    if (tif === 'FOK' && !this.fokFillable(opposite, side, limit, lots, p.userId, stp)) {
+      this.expire(p.orderId, p.userId, book, 0, lots, 'FOK');
       return;
     }
 
-    const taker = new RestingOrder(p.orderId, p.userId, side, limit, qty.value, 0, stp);
+    const taker = new RestingOrder(p.orderId, p.userId, side, limit, lots, 0, stp);
     const stoppedBySTP = this.match(book, opposite, taker);
     const remaining = taker.quantityLots - taker.filledLots;
     if (remaining === 0) {
-      this.emitFilled(taker, book.instrument, p.symbol);
+      this.emitFilled(taker, book);
       return;
     }
     if (stoppedBySTP) return; // the STP cancel event closed the order
@@ -405,11 +436,10 @@ export class OrderBook {
       return;
     }
     // Rest the remainder.
-    const own = side === BUY ? book.bids : book.asks;
-    own.levelFor(limit).append(taker);
+    own.levelFor(limit, priceText as string).append(taker);
     this.orders.set(taker.orderId, taker);
     this.markDirty(book);
-    if (taker.filledLots > 0) this.emitUpdated(taker, book.instrument, p.symbol);
+    if (taker.filledLots > 0) this.emitUpdated(taker, book);
   }
 
   /**
@@ -430,10 +460,10 @@ export class OrderBook {
           const mode = taker.stp;
           if (mode === STP_CANCEL_OLDEST || mode === STP_CANCEL_BOTH) {
             this.removeResting(book, opposite, maker);
-            this.emitCanceled(maker, instrument, symbol, 'SELF_TRADE_PREVENTION');
+            this.emitCanceled(maker, book, 'SELF_TRADE_PREVENTION');
           }
           if (mode === STP_CANCEL_NEWEST || mode === STP_CANCEL_BOTH) {
-            this.emitCanceled(taker, instrument, symbol, 'SELF_TRADE_PREVENTION');
+            this.emitCanceled(taker, book, 'SELF_TRADE_PREVENTION');
             if (taker.filledLots > 0) this.markDirty(book);
             return true;
           }
@@ -449,8 +479,8 @@ export class OrderBook {
         this.emit('TRADE', {
           tradeId: tradeId(this.shardId, this.seq + 1),
           symbol,
-          price: ticksToPrice(instrument, level.priceTicks),
-          quantity: lotsToQuantity(instrument, lots),
+          price: level.priceText,
+          quantity: book.qty(lots),
           takerOrderId: taker.orderId,
           takerUserId: taker.userId,
           makerOrderId: maker.orderId,
@@ -459,9 +489,9 @@ export class OrderBook {
         });
         if (maker.filledLots === maker.quantityLots) {
           this.removeResting(book, opposite, maker);
-          this.emitFilled(maker, instrument, symbol);
+          this.emitFilled(maker, book);
         } else {
-          this.emitUpdated(maker, instrument, symbol);
+          this.emitUpdated(maker, book);
         }
         maker = next;
       }
@@ -523,7 +553,7 @@ export class OrderBook {
       return;
     }
     this.removeResting(book, o.side === BUY ? book.bids : book.asks, o);
-    this.emitCanceled(o, book.instrument, p.symbol, 'USER');
+    this.emitCanceled(o, book, 'USER');
   }
 
   /** Order ids are shard-wide; a cancel must also name the order's own symbol. */
@@ -531,38 +561,33 @@ export class OrderBook {
     return o.level !== null && (o.side === BUY ? book.bids : book.asks).byPrice.get(o.priceTicks) === o.level;
   }
 
-  private emitFilled(o: RestingOrder, instrument: Instrument, symbol: string): void {
+  private emitFilled(o: RestingOrder, book: SymbolBook): void {
     this.emit('ORDER_FILLED', {
       orderId: o.orderId,
       userId: o.userId,
-      symbol,
-      filledQuantity: lotsToQuantity(instrument, o.filledLots),
+      symbol: book.instrument.symbol,
+      filledQuantity: book.qty(o.filledLots),
     });
   }
 
-  private emitUpdated(o: RestingOrder, instrument: Instrument, symbol: string): void {
+  private emitUpdated(o: RestingOrder, book: SymbolBook): void {
     this.emit('ORDER_UPDATED', {
       orderId: o.orderId,
       userId: o.userId,
-      symbol,
+      symbol: book.instrument.symbol,
       status: 'PARTIALLY_FILLED',
-      filledQuantity: lotsToQuantity(instrument, o.filledLots),
-      remainingQuantity: lotsToQuantity(instrument, o.quantityLots - o.filledLots),
+      filledQuantity: book.qty(o.filledLots),
+      remainingQuantity: book.qty(o.quantityLots - o.filledLots),
     });
   }
 
-  private emitCanceled(
-    o: RestingOrder,
-    instrument: Instrument,
-    symbol: string,
-    reason: 'USER' | 'SELF_TRADE_PREVENTION',
-  ): void {
+  private emitCanceled(o: RestingOrder, book: SymbolBook, reason: 'USER' | 'SELF_TRADE_PREVENTION'): void {
     this.emit('ORDER_CANCELED', {
       orderId: o.orderId,
       userId: o.userId,
-      symbol,
-      filledQuantity: lotsToQuantity(instrument, o.filledLots),
-      canceledQuantity: lotsToQuantity(instrument, o.quantityLots - o.filledLots),
+      symbol: book.instrument.symbol,
+      filledQuantity: book.qty(o.filledLots),
+      canceledQuantity: book.qty(o.quantityLots - o.filledLots),
       reason,
     });
   }
@@ -575,13 +600,12 @@ export class OrderBook {
     remaining: number,
     reason: ExpireReason,
   ): void {
-    const instrument = book.instrument;
     this.emit('ORDER_EXPIRED', {
       orderId,
       userId,
-      symbol: instrument.symbol,
-      filledQuantity: lotsToQuantity(instrument, filled),
-      expiredQuantity: lotsToQuantity(instrument, remaining),
+      symbol: book.instrument.symbol,
+      filledQuantity: book.qty(filled),
+      expiredQuantity: book.qty(remaining),
       reason,
     });
   }
@@ -596,7 +620,7 @@ export class OrderBook {
       const res: Array<[string, string]> = [];
       for (let i = s.levels.length - 1; i >= 0 && res.length < levels; i--) {
         const l = s.levels[i] as PriceLevel;
-        res.push([ticksToPrice(book.instrument, l.priceTicks), lotsToQuantity(book.instrument, l.totalLots)]);
+        res.push([l.priceText, lotsToQuantity(book.instrument, l.totalLots)]);
       }
       return res;
     };
@@ -683,7 +707,8 @@ export class OrderBook {
         if ((side !== BUY && side !== SELL) || !(filled >= 0 && filled < qty) || stp < 0 || stp > 3)
           throw invalid(`bad order ${orderId}`);
         const o = new RestingOrder(orderId, userId, side, price, qty, filled, stp);
-        (side === BUY ? sb.bids : sb.asks).levelFor(price).append(o);
+        const sideBook = side === BUY ? sb.bids : sb.asks;
+        sideBook.levelFor(price, sb.price(sideBook, price)).append(o);
         book.orders.set(orderId, o);
       }
     }

@@ -39,7 +39,11 @@ export class PriceLevel {
   tail: RestingOrder | null = null;
   totalLots = 0;
   count = 0;
-  constructor(readonly priceTicks: number) {}
+  /** The price as the wire shows it, formatted once per level rather than once per event. */
+  constructor(
+    readonly priceTicks: number,
+    readonly priceText: string,
+  ) {}
 
   append(o: RestingOrder): void {
     o.level = this;
@@ -78,10 +82,10 @@ export class BookSide {
     return this.side === BUY ? a > b : a < b;
   }
 
-  levelFor(priceTicks: number): PriceLevel {
+  levelFor(priceTicks: number, priceText: string): PriceLevel {
     let level = this.byPrice.get(priceTicks);
     if (level) return level;
-    level = new PriceLevel(priceTicks);
+    level = new PriceLevel(priceTicks, priceText);
     this.byPrice.set(priceTicks, level);
     const levels = this.levels;
     const n = levels.length;
