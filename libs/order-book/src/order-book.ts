@@ -105,8 +105,8 @@ export class OrderBook {
   private readonly lifecycleSeen = new Set<string>();
   private readonly lifecycleMemory: number;
   private dirtyBooks: SymbolBook[] = [];
-  /** Events of the command being applied. */
-  private out: EngineEvent[] = [];
+  /** Events of the command being applied; reused, and copied out at the end (a right-sized array is less garbage). */
+  private readonly out: EngineEvent[] = [];
   private commandId: string | undefined = undefined;
 
   constructor({ shardId, lifecycleMemory = 1024 }: OrderBookOptions) {
@@ -142,7 +142,6 @@ export class OrderBook {
 
   /** Applies one command and returns the events it caused, in order. Never throws on bad input. */
   apply(command: Command): EngineEvent[] {
-    this.out = [];
     this.commandId = command.commandId;
     switch (command.code) {
       case 'PLACE_ORDER':
@@ -164,8 +163,13 @@ export class OrderBook {
           'CODEC_ERR_UNKNOWN_CODE',
         );
     }
-    const out = this.out;
-    this.out = [];
+    return this.flush();
+  }
+
+  /** The events collected since the last flush, as a new array. */
+  private flush(): EngineEvent[] {
+    const out = this.out.slice();
+    this.out.length = 0;
     this.commandId = undefined;
     return out;
   }
@@ -179,13 +183,9 @@ export class OrderBook {
     detail: ContractErrorCode,
     message: string,
   ): EngineEvent[] {
-    this.out = [];
     this.commandId = about.commandId;
     this.reject(about, 'MALFORMED_COMMAND', message, detail);
-    const out = this.out;
-    this.out = [];
-    this.commandId = undefined;
-    return out;
+    return this.flush();
   }
 
   // ---------------------------------------------------------------- events
@@ -391,7 +391,8 @@ export class OrderBook {
     }
 
     // A market order has no price; an undefined property is not serialised, and one shape keeps V8 monomorphic.
-    const priceText = isMarket ? undefined : book.price(own, limit);
+    const ownLevel = isMarket ? undefined : own.byPrice.get(limit);
+    const priceText = isMarket ? undefined : (ownLevel?.priceText ?? book.price(opposite, limit));
     const accepted: Payload<'ORDER_ACCEPTED'> = {
       orderId: p.orderId,
       userId: p.userId,
@@ -436,7 +437,7 @@ export class OrderBook {
       return;
     }
     // Rest the remainder.
-    own.levelFor(limit, priceText as string).append(taker);
+    (ownLevel ?? own.levelFor(limit, priceText as string)).append(taker);
     this.orders.set(taker.orderId, taker);
     this.markDirty(book);
     if (taker.filledLots > 0) this.emitUpdated(taker, book);
@@ -632,7 +633,6 @@ export class OrderBook {
    * They take sequence numbers, so call it at deterministic points (e.g. every N commands), not on a timer.
    */
   takeDepthEvents(levels = 10): EngineEvent[] {
-    this.out = [];
     this.commandId = undefined;
     const dirty = this.dirtyBooks;
     this.dirtyBooks = [];
@@ -640,9 +640,7 @@ export class OrderBook {
       book.dirty = false;
       this.emit('DEPTH', this.depth(book.instrument.symbol, levels) as DepthPayload);
     }
-    const out = this.out;
-    this.out = [];
-    return out;
+    return this.flush();
   }
 
   // ---------------------------------------------------------------- snapshots
