@@ -46,8 +46,26 @@ export interface OrderBookOptions {
   lifecycleMemory?: number;
 }
 
-/** Lot counts below this have their formatted quantity cached: most orders are a few lots. */
-const QTY_CACHE = 4096;
+/**
+ * Formatted amounts, direct-mapped by value: formatting is the costliest part of building an event, and the same
+ * quantities recur endlessly. Bounded (a colliding value replaces the old one), and shared by every symbol that
+ * formats quantities the same way, so 100 symbols keep one hot cache rather than 100 cold ones.
+ */
+class TextCache {
+  private static readonly SIZE = 4096;
+  private readonly keys = new Float64Array(TextCache.SIZE).fill(-1);
+  private readonly texts: string[] = new Array<string>(TextCache.SIZE).fill('');
+  constructor(private readonly format: (n: number) => string) {}
+
+  get(n: number): string {
+    const i = (n >>> 0) & (TextCache.SIZE - 1);
+    if (this.keys[i] === n) return this.texts[i] as string;
+    const text = this.format(n);
+    this.keys[i] = n;
+    this.texts[i] = text;
+    return text;
+  }
+}
 
 /** One symbol's book. */
 class SymbolBook {
@@ -57,21 +75,28 @@ class SymbolBook {
   dirty = false;
   /** STP_MODES index of the instrument's default. */
   defaultStp = 0;
-  // Formatting amounts is the costliest part of building an event; small quantities repeat endlessly.
-  private qtyText: string[] = [];
-  constructor(public instrument: Instrument) {
+  private qtyText!: TextCache;
+  constructor(
+    public instrument: Instrument,
+    private readonly caches: Map<string, TextCache>,
+  ) {
     this.setInstrument(instrument);
   }
 
   setInstrument(instrument: Instrument): void {
     this.instrument = instrument;
     this.defaultStp = STP_MODES.indexOf(instrument.selfTradePrevention);
-    this.qtyText = new Array<string>(QTY_CACHE);
+    const key = `${instrument.lotUnits}/${instrument.lotScale}/${instrument.quantityScale}`;
+    let cache = this.caches.get(key);
+    if (!cache) {
+      cache = new TextCache((lots) => lotsToQuantity(instrument, lots));
+      this.caches.set(key, cache);
+    }
+    this.qtyText = cache;
   }
 
   qty(lots: number): string {
-    if (lots < QTY_CACHE) return (this.qtyText[lots] ??= lotsToQuantity(this.instrument, lots));
-    return lotsToQuantity(this.instrument, lots);
+    return this.qtyText.get(lots);
   }
 
   /** The wire text of a price: from an existing level when there is one, else formatted. */
@@ -100,6 +125,7 @@ export class OrderBook {
   private seq = 0;
   private state: EngineState = 'NEW';
   private readonly books = new Map<string, SymbolBook>();
+  private readonly textCaches = new Map<string, TextCache>();
   private readonly orders = new Map<string, RestingOrder>();
   private readonly lifecycleIds: string[] = [];
   private readonly lifecycleSeen = new Set<string>();
@@ -299,7 +325,7 @@ export class OrderBook {
     for (const instrument of compiled) {
       const existing = this.books.get(instrument.symbol);
       if (existing) existing.setInstrument(instrument);
-      else this.books.set(instrument.symbol, new SymbolBook(instrument));
+      else this.books.set(instrument.symbol, new SymbolBook(instrument, this.textCaches));
     }
     return undefined;
   }
