@@ -585,7 +585,7 @@ export class OrderBook {
 
   /** Order ids are shard-wide; a cancel must also name the order's own symbol. */
   private onBook(book: SymbolBook, o: RestingOrder): boolean {
-    return o.level !== null && (o.side === BUY ? book.bids : book.asks).byPrice.get(o.priceTicks) === o.level;
+    return o.level !== null && o.level.owner === (o.side === BUY ? book.bids : book.asks);
   }
 
   private emitFilled(o: RestingOrder, book: SymbolBook): void {

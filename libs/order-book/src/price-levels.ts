@@ -43,6 +43,8 @@ export class PriceLevel {
   constructor(
     readonly priceTicks: number,
     readonly priceText: string,
+    /** The side (of one symbol's book) the level belongs to: tells a cancel whether it named the right symbol. */
+    readonly owner: BookSide,
   ) {}
 
   append(o: RestingOrder): void {
@@ -85,7 +87,7 @@ export class BookSide {
   levelFor(priceTicks: number, priceText: string): PriceLevel {
     let level = this.byPrice.get(priceTicks);
     if (level) return level;
-    level = new PriceLevel(priceTicks, priceText);
+    level = new PriceLevel(priceTicks, priceText, this);
     this.byPrice.set(priceTicks, level);
     const levels = this.levels;
     const n = levels.length;
