@@ -581,7 +581,7 @@ describe('snapshots', () => {
     expect(() => OrderBook.restore(snap, { shardId: 'shard-2' })).toThrow(
       expect.objectContaining({ code: 'BOOK_ERR_SHARD_MISMATCH' }),
     );
-    expect(() => OrderBook.restore({ ...snap, books: [{ symbol: 'NOPE', dirty: false, orders: [] }] })).toThrow(
+    expect(() => OrderBook.restore({ ...snap, books: [{ symbol: 'NOPE', orders: [] }] })).toThrow(
       expect.objectContaining({ code: 'BOOK_ERR_SNAPSHOT_INVALID' }),
     );
   });

@@ -682,7 +682,7 @@ export class OrderBook {
           }
         }
       }
-      return { symbol: book.instrument.symbol, dirty: book.dirty, orders };
+      return { symbol: book.instrument.symbol, orders };
     });
     return {
       v: SNAPSHOT_VERSION,

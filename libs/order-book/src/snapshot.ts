@@ -19,7 +19,7 @@ export interface BookSnapshot {
   /** Recently applied lifecycle command ids, oldest first (de-duplication memory). */
   lifecycleIds: string[];
   instruments: InstrumentSpec[];
-  books: Array<{ symbol: string; dirty: boolean; orders: OrderTuple[] }>;
+  books: Array<{ symbol: string; orders: OrderTuple[] }>;
   /** Symbols with a pending depth update, in the order they changed. */
   dirtyOrder: string[];
 }
