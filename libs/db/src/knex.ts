@@ -1,0 +1,68 @@
+import knex, { type Knex } from 'knex';
+import { DbError } from './errors';
+
+export interface DbOptions {
+  /** `mysql://user:password@host:port/database` */
+  url: string;
+  /** Connection pool bounds; default 0-10. */
+  poolMin?: number;
+  poolMax?: number;
+  /** How long a query may wait for a pooled connection before failing, ms; default 10,000. */
+  acquireTimeoutMs?: number;
+}
+
+export interface MysqlConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export function parseDatabaseUrl(url: string): MysqlConnection {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (cause) {
+    throw new DbError('DB_ERR_CONFIG', `not a URL: "${url}"`, { cause });
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (u.protocol !== 'mysql:' || !u.hostname || !u.username || !database) {
+    throw new DbError(
+      'DB_ERR_CONFIG',
+      `expected mysql://user:password@host:port/database, got "${url.replace(/:[^:@/]*@/, ':***@')}"`,
+    );
+  }
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database,
+  };
+}
+
+/**
+ * A knex instance on mysql2, set up for money: DECIMAL and BIGINT come back as exact strings (never floats),
+ * timestamps are UTC, and several statements never share one call.
+ */
+export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10_000 }: DbOptions): Knex {
+  if (!Number.isInteger(poolMin) || !Number.isInteger(poolMax) || poolMin < 0 || poolMax < 1 || poolMin > poolMax) {
+    throw new DbError('DB_ERR_CONFIG', `pool bounds must be integers with 0 <= poolMin <= poolMax, poolMax >= 1`);
+  }
+  return knex({
+    client: 'mysql2',
+    connection: {
+      ...parseDatabaseUrl(url),
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      decimalNumbers: false,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: false,
+      multipleStatements: false,
+    },
+    pool: { min: poolMin, max: poolMax },
+    acquireConnectionTimeout: acquireTimeoutMs,
+  });
+}

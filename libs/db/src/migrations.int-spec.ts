@@ -1,0 +1,88 @@
+import { createTestDatabase, type TestDatabase } from '@shardex/testing';
+import { createDb, type Knex, migrateDownAll, migrateLatest, MIGRATIONS } from './index';
+
+describe('migrations (real MySQL/MariaDB)', () => {
+  let tdb: TestDatabase;
+  let db: Knex;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('migrations');
+    db = createDb({ url: tdb.url });
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await tdb?.drop();
+  });
+
+  it('creates orders and trades with their keys and the gateway’s indexes, and is idempotent', async () => {
+    expect(await migrateLatest(db)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await migrateLatest(db)).toEqual([]);
+    const [indexes] = (await db.raw(
+      `SELECT TABLE_NAME AS t, INDEX_NAME AS i, NON_UNIQUE AS nu, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE ORDER BY t, i`,
+      [tdb.database],
+    )) as [Array<{ t: string; i: string; nu: number | string; cols: string }>];
+    const byName = Object.fromEntries(
+      indexes.map((r) => [`${r.t}.${r.i}`, `${Number(r.nu) ? '' : 'unique '}${r.cols}`]),
+    );
+    expect(byName).toMatchObject({
+      'orders.PRIMARY': 'unique order_id',
+      'orders.ix_orders_user_status_created': 'user_id,status,created_at',
+      'orders.ix_orders_symbol_created': 'symbol,created_at',
+      'trades.PRIMARY': 'unique trade_id',
+      'trades.uq_trades_shard_seq': 'unique shard_id,seq',
+      'trades.ix_trades_symbol_executed': 'symbol,executed_at',
+    });
+  });
+
+  it('stores DECIMAL(36,18) exactly and returns it as a string', async () => {
+    await db('trades').insert({
+      trade_id: 't-1',
+      shard_id: 's',
+      seq: 1,
+      symbol: 'BTC-USDT',
+      price: '123456789012345678.123456789012345678',
+      quantity: '0.000000000000000001',
+      taker_order_id: 'a',
+      maker_order_id: 'b',
+      taker_user_id: 'u1',
+      maker_user_id: 'u2',
+      taker_side: 'BUY',
+      executed_at: new Date(Date.UTC(2026, 10, 21, 12, 0, 0, 123)),
+    });
+    const row = await db('trades').where({ trade_id: 't-1' }).first();
+    expect(row).toMatchObject({
+      price: '123456789012345678.123456789012345678',
+      quantity: '0.000000000000000001',
+      seq: '1',
+    });
+    expect((row as { executed_at: Date }).executed_at.toISOString()).toBe('2026-11-21T12:00:00.123Z');
+  });
+
+  it('treats ids as case-sensitive', async () => {
+    const base = {
+      shard_id: 's',
+      symbol: 'X',
+      price: '1',
+      quantity: '1',
+      taker_order_id: 'a',
+      maker_order_id: 'b',
+      taker_user_id: 'u',
+      maker_user_id: 'v',
+      taker_side: 'BUY',
+      executed_at: new Date(0),
+    };
+    await db('trades').insert([
+      { ...base, trade_id: 'case', seq: 10 },
+      { ...base, trade_id: 'CASE', seq: 11 },
+    ]);
+    expect(Number((await db('trades').whereIn('trade_id', ['case', 'CASE']).count({ n: '*' }))[0]?.['n'])).toBe(2);
+  });
+
+  it('reverts cleanly', async () => {
+    await migrateDownAll(db);
+    expect(await db.schema.hasTable('orders')).toBe(false);
+    expect(await db.schema.hasTable('trades')).toBe(false);
+  });
+});

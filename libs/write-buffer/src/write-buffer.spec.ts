@@ -1,0 +1,241 @@
+import type { OrderRow, TradeRow } from '@shardex/db';
+import { order, trade } from './testing';
+import { type BatchWriter, createWriteBufferCore } from './write-buffer';
+import { WRITE_BUFFER_ERROR_CODES } from './errors';
+
+// The buffer's logic over an in-memory fake of its BatchWriter port; the real MySQL path is in *.int-spec.ts.
+
+/** A fake writer: records batches; can be held (to model a slow flush) or made to fail. */
+function fakeWriter() {
+  const batches: Array<{ orders: OrderRow[]; trades: TradeRow[] }> = [];
+  let hold: Promise<void> | null = null;
+  let release: () => void = () => undefined;
+  let failNext = 0;
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  const writer: BatchWriter = async (orders, trades) => {
+    concurrent++;
+    maxConcurrent = Math.max(maxConcurrent, concurrent);
+    try {
+      if (hold) await hold;
+      if (failNext > 0) {
+        failNext--;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+      }
+      batches.push({ orders: [...orders], trades: [...trades] });
+      return { retries: 0 };
+    } finally {
+      concurrent--;
+    }
+  };
+  return {
+    writer,
+    batches,
+    rows: () =>
+      batches.flatMap((b) => [...b.orders.map((o) => `${o.orderId}@${o.version}`), ...b.trades.map((t) => t.tradeId)]),
+    hold() {
+      hold = new Promise((r) => (release = r));
+    },
+    release() {
+      hold = null;
+      release();
+    },
+    failNext(n: number) {
+      failNext = n;
+    },
+    maxConcurrent: () => maxConcurrent,
+  };
+}
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('write buffer (logic)', () => {
+  it('flushes when a batch reaches maxBatchSize', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 3, flushIntervalMs: 60_000 });
+    await wb.addOrder(order('a', 1));
+    await wb.addOrder(order('b', 1));
+    await tick();
+    expect(f.batches).toHaveLength(0);
+    await wb.addTrade(trade('t1', 3));
+    await tick();
+    expect(f.rows()).toEqual(['a@1', 'b@1', 't1']);
+    await wb.close();
+  });
+
+  it('flushes flushIntervalMs after the first row of a batch', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 40 });
+    await wb.addOrder(order('a', 1));
+    await tick(10);
+    await wb.addOrder(order('b', 1));
+    await tick(10);
+    expect(f.batches).toHaveLength(0);
+    await tick(40);
+    expect(f.rows()).toEqual(['a@1', 'b@1']);
+    await wb.close();
+  });
+
+  it('keeps only the newest state of an order, whatever the arrival order', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 60_000 });
+    for (const v of [1, 2, 5, 3, 4]) await wb.addOrder(order('a', v));
+    await wb.addTrade(trade('t', 1));
+    await wb.addTrade(trade('t', 1));
+    expect(wb.size()).toBe(2);
+    await wb.flush();
+    expect(f.rows()).toEqual(['a@5', 't']);
+    expect(wb.getMetrics()).toMatchObject({ flushCount: 1, totalFlushed: 2, buffered: 0 });
+  });
+
+  it('runs one flush at a time; rows added meanwhile go to the next batch', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 2, flushIntervalMs: 60_000 });
+    f.hold();
+    await wb.addOrder(order('a', 1));
+    await wb.addOrder(order('b', 1)); // starts a flush, held
+    await wb.addOrder(order('a', 2)); // same key as in flight: a new row for the next batch
+    await wb.addOrder(order('c', 1));
+    await tick();
+    expect(wb.size()).toBe(4);
+    f.release();
+    await wb.flush();
+    expect(f.batches.map((b) => b.orders.map((o) => `${o.orderId}@${o.version}`))).toEqual([
+      ['a@1', 'b@1'],
+      ['a@2', 'c@1'],
+    ]);
+    expect(f.maxConcurrent()).toBe(1);
+  });
+
+  it('keeps every row of a failed flush, under newer updates, and writes them on a later flush', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 10, flushIntervalMs: 10, maxRetryDelayMs: 20 });
+    f.failNext(2);
+    await wb.addOrder(order('a', 1));
+    await wb.addOrder(order('b', 1));
+    await expect(wb.flush()).rejects.toMatchObject({ code: 'WB_ERR_FLUSH', retriable: true });
+    await wb.addOrder(order('a', 2));
+    expect(wb.getMetrics()).toMatchObject({ failedFlushes: 1, buffered: 2, lastError: { code: 'ECONNREFUSED' } });
+    await tick(60); // the retry timer fails once more, then succeeds
+    await wb.flush();
+    expect(f.rows().sort()).toEqual(['a@2', 'b@1']);
+    expect(wb.getMetrics()).toMatchObject({ failedFlushes: 2, consecutiveFailures: 0, buffered: 0 });
+  });
+
+  it('makes add wait for room when full, so buffered rows stay bounded', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({
+      writer: f.writer,
+      maxBatchSize: 5,
+      flushIntervalMs: 60_000,
+      maxBufferedRows: 5,
+    });
+    f.hold();
+    for (let i = 0; i < 5; i++) await wb.addOrder(order(`o${i}`, 1));
+    let sixth = false;
+    const pending = wb.addOrder(order('o5', 1)).then(() => (sixth = true));
+    await tick(20);
+    expect(sixth).toBe(false);
+    expect(wb.isFull()).toBe(true);
+    expect(wb.size()).toBe(5);
+    // An update of a row already waiting takes no room, so it never blocks.
+    f.release();
+    await pending;
+    expect(sixth).toBe(true);
+    expect(wb.size()).toBeLessThanOrEqual(5);
+    await wb.close();
+    expect(f.rows()).toHaveLength(6);
+  });
+
+  it('rejects with WB_ERR_BUFFER_FULL when configured to', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({
+      writer: f.writer,
+      maxBatchSize: 2,
+      flushIntervalMs: 60_000,
+      maxBufferedRows: 2,
+      whenFull: 'reject',
+    });
+    f.hold();
+    await wb.addOrder(order('a', 1));
+    await wb.addOrder(order('b', 1));
+    await expect(wb.addOrder(order('c', 1))).rejects.toMatchObject({ code: 'WB_ERR_BUFFER_FULL' });
+    f.release();
+    await wb.close();
+  });
+
+  it('resolves a mark only once every row added before it is written', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 30 });
+    await wb.addOrder(order('a', 1));
+    const mark = wb.mark();
+    await wb.addOrder(order('b', 1));
+    let done = false;
+    const flushed = wb.flushed(mark).then(() => (done = true));
+    await tick(5);
+    expect(done).toBe(false);
+    await flushed;
+    expect(f.rows()).toEqual(['a@1', 'b@1']);
+    await expect(wb.flushed(wb.mark())).resolves.toBeUndefined();
+  });
+
+  it('does not let a flood of order updates starve trades', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({
+      writer: f.writer,
+      maxBatchSize: 4,
+      flushIntervalMs: 60_000,
+      maxBufferedRows: 100,
+    });
+    f.hold();
+    await wb.addOrder(order('x', 1)); // in flight first, held
+    for (let i = 0; i < 3; i++) await wb.addOrder(order(`x${i}`, 1));
+    for (let i = 0; i < 10; i++) await wb.addOrder(order(`o${i}`, 1));
+    await wb.addTrade(trade('t1', 1));
+    await wb.addTrade(trade('t2', 2));
+    f.release();
+    await tick(5);
+    expect(f.batches[1]?.trades.map((t) => t.tradeId)).toEqual(['t1', 't2']);
+    await wb.close();
+  });
+
+  it('on close writes everything and then refuses rows', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 60_000 });
+    await wb.add(order('a', 1), trade('t', 1));
+    await wb.close();
+    expect(f.rows()).toEqual(['a@1', 't']);
+    await expect(wb.addOrder(order('b', 1))).rejects.toMatchObject({ code: 'WB_ERR_CLOSED' });
+  });
+
+  it('gives up closing after timeoutMs when the database stays away, keeping the rows', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 5, maxRetryDelayMs: 10 });
+    f.failNext(1_000);
+    await wb.addOrder(order('a', 1));
+    await expect(wb.close({ timeoutMs: 50 })).rejects.toMatchObject({ code: 'WB_ERR_CLOSE_TIMEOUT' });
+    expect(wb.size()).toBe(1);
+  });
+
+  it('refuses malformed rows and impossible options with coded errors', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer });
+    await expect(wb.addOrder(order('', 1))).rejects.toMatchObject({ code: 'WB_ERR_INVALID_ROW' });
+    await expect(wb.addOrder(order('a', -1))).rejects.toMatchObject({ code: 'WB_ERR_INVALID_ROW' });
+    await expect(wb.addOrder(order('a', 1.5))).rejects.toMatchObject({ code: 'WB_ERR_INVALID_ROW' });
+    await expect(wb.addTrade({ ...trade('t', 1), tradeId: 'x'.repeat(81) })).rejects.toMatchObject({
+      code: 'WB_ERR_INVALID_ROW',
+    });
+    expect(() => createWriteBufferCore({ writer: f.writer, maxBatchSize: 0 })).toThrow(
+      expect.objectContaining({ code: 'WB_ERR_CONFIG' }),
+    );
+    expect(() => createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, maxBufferedRows: 10 })).toThrow(
+      expect.objectContaining({ code: 'WB_ERR_CONFIG' }),
+    );
+    await wb.close();
+  });
+
+  it('documents every error code', () => {
+    for (const doc of Object.values(WRITE_BUFFER_ERROR_CODES)) expect(doc.length).toBeGreaterThan(15);
+  });
+});

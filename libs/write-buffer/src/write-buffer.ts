@@ -1,0 +1,425 @@
+import type { OrderRow, TradeRow } from '@shardex/db';
+import { WriteBufferError } from './errors';
+
+/** Writes one batch atomically (all rows or none) and is idempotent: the port the buffer drives. */
+export type BatchWriter = (orders: readonly OrderRow[], trades: readonly TradeRow[]) => Promise<BatchWriteStats>;
+
+export interface BatchWriteStats {
+  /** Transaction attempts that were retried after a deadlock or lock-wait timeout. */
+  retries: number;
+}
+
+/** pino-compatible subset. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface FlushInfo {
+  orders: number;
+  trades: number;
+  durationMs: number;
+  /** Every row added up to and including this mark is now written (see `mark()`). */
+  writtenThrough: number;
+}
+
+export interface WriteBufferMetrics {
+  flushCount: number;
+  /** Rows written by successful flushes (orders + trades, after de-duplication). */
+  totalFlushed: number;
+  totalFlushTimeMs: number;
+  avgFlushTimeMs: number;
+  lastFlushTimeMs: number;
+  lastFlushSize: number;
+  /** Transactions re-run after a deadlock or lock-wait timeout. */
+  retries: number;
+  /** Flushes that failed and left their rows buffered for the next attempt. */
+  failedFlushes: number;
+  consecutiveFailures: number;
+  /** Rows not yet written: waiting plus in flight. */
+  buffered: number;
+  lastError: { message: string; code?: string; errno?: number } | null;
+}
+
+export interface WriteBuffer {
+  /** Buffers an order's latest state. Resolves at once, or — when the buffer is full — once there is room. */
+  addOrder(row: OrderRow): Promise<void>;
+  addTrade(row: TradeRow): Promise<void>;
+  add(order: OrderRow, trade?: TradeRow): Promise<void>;
+  /** Writes everything buffered so far; rejects (rows kept) if the database fails. */
+  flush(): Promise<void>;
+  /** A mark for "everything added so far"; `flushed(mark)` resolves when all of it is written. */
+  mark(): number;
+  flushed(mark: number): Promise<void>;
+  isFull(): boolean;
+  /** Rows buffered and not yet written (waiting plus in flight). */
+  size(): number;
+  getMetrics(): WriteBufferMetrics;
+  /** Called after each successful flush; returns an unsubscribe function. */
+  onFlush(listener: (info: FlushInfo) => void): () => void;
+  /** Stops taking rows and resolves once every buffered row is written (retrying through outages). */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export interface WriteBufferCoreOptions {
+  writer: BatchWriter;
+  /** Rows per flush (one transaction); a flush starts as soon as this many are waiting. Default 100. */
+  maxBatchSize?: number;
+  /** A flush starts at the latest this long after the first row of a batch was added, ms. Default 500. */
+  flushIntervalMs?: number;
+  /** Rows buffered at most; `add` then waits (or rejects, see `whenFull`). Default 10,000. */
+  maxBufferedRows?: number;
+  /** What `add` does when the buffer is full: wait for room (default) or reject with WB_ERR_BUFFER_FULL. */
+  whenFull?: 'wait' | 'reject';
+  /** After a failed flush, the next attempt waits flushIntervalMs doubling up to this, ms. Default 5,000. */
+  maxRetryDelayMs?: number;
+  logger?: Logger;
+}
+
+interface Entry<R> {
+  row: R;
+  /** The add-sequence of the oldest update of this key not yet written. */
+  seq: number;
+}
+
+const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new WriteBufferError('WB_ERR_CONFIG', `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function checkOrder(row: OrderRow): void {
+  if (typeof row?.orderId !== 'string' || row.orderId.length === 0 || row.orderId.length > 64) {
+    throw new WriteBufferError('WB_ERR_INVALID_ROW', 'order row needs an orderId of 1-64 characters');
+  }
+  if (!Number.isSafeInteger(row.version) || row.version < 0) {
+    throw new WriteBufferError('WB_ERR_INVALID_ROW', `order ${row.orderId}: version must be a non-negative integer`);
+  }
+}
+
+function checkTrade(row: TradeRow): void {
+  if (typeof row?.tradeId !== 'string' || row.tradeId.length === 0 || row.tradeId.length > 80) {
+    throw new WriteBufferError('WB_ERR_INVALID_ROW', 'trade row needs a tradeId of 1-80 characters');
+  }
+}
+
+/**
+ * The buffer's logic over a `BatchWriter` port: batching by size and time, de-duplication by key (the newest
+ * version of an order wins), one flush in flight, failed batches kept and retried, backpressure, and marks that
+ * tell the caller when its rows are durable (the engine commits Kafka offsets on them).
+ */
+export function createWriteBufferCore({
+  writer,
+  maxBatchSize = 100,
+  flushIntervalMs = 500,
+  maxBufferedRows = 10_000,
+  whenFull = 'wait',
+  maxRetryDelayMs = 5_000,
+  logger = silent,
+}: WriteBufferCoreOptions): WriteBuffer {
+  positiveInt('maxBatchSize', maxBatchSize);
+  positiveInt('flushIntervalMs', flushIntervalMs);
+  positiveInt('maxBufferedRows', maxBufferedRows);
+  positiveInt('maxRetryDelayMs', maxRetryDelayMs);
+  if (maxBufferedRows < maxBatchSize) {
+    throw new WriteBufferError(
+      'WB_ERR_CONFIG',
+      `maxBufferedRows (${maxBufferedRows}) must be at least maxBatchSize (${maxBatchSize})`,
+    );
+  }
+  if (whenFull !== 'wait' && whenFull !== 'reject')
+    throw new WriteBufferError('WB_ERR_CONFIG', 'whenFull must be "wait" or "reject"');
+
+  let orders = new Map<string, Entry<OrderRow>>();
+  let trades = new Map<string, Entry<TradeRow>>();
+  let inFlight: { orders: Map<string, Entry<OrderRow>>; trades: Map<string, Entry<TradeRow>> } | null = null;
+  let flushing: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let addSeq = 0;
+  let closed = false;
+  const roomWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  const markWaiters: Array<{ mark: number; resolve: () => void }> = [];
+  const listeners = new Set<(info: FlushInfo) => void>();
+  const m: WriteBufferMetrics = {
+    flushCount: 0,
+    totalFlushed: 0,
+    totalFlushTimeMs: 0,
+    avgFlushTimeMs: 0,
+    lastFlushTimeMs: 0,
+    lastFlushSize: 0,
+    retries: 0,
+    failedFlushes: 0,
+    consecutiveFailures: 0,
+    buffered: 0,
+    lastError: null,
+  };
+
+  const waiting = () => orders.size + trades.size;
+  const buffered = () => waiting() + (inFlight ? inFlight.orders.size + inFlight.trades.size : 0);
+
+  /** The add-sequence below which everything is written. */
+  function writtenThrough(): number {
+    let min = Infinity;
+    for (const map of [orders, trades, inFlight?.orders, inFlight?.trades]) {
+      if (map) for (const e of map.values()) if (e.seq < min) min = e.seq;
+    }
+    return min === Infinity ? addSeq : min - 1;
+  }
+
+  function schedule(delayMs: number): void {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      runFlush(false).catch(() => undefined); // failures are recorded and rescheduled inside
+    }, delayMs);
+  }
+
+  function afterAdd(): void {
+    if (waiting() >= maxBatchSize) {
+      if (!flushing) runFlush(false).catch(() => undefined);
+    } else {
+      schedule(flushIntervalMs);
+    }
+  }
+
+  function releaseRoom(): void {
+    while (roomWaiters.length > 0 && buffered() < maxBufferedRows) roomWaiters.shift()?.resolve();
+  }
+
+  function releaseMarks(): void {
+    const through = writtenThrough();
+    for (let i = markWaiters.length - 1; i >= 0; i--) {
+      const w = markWaiters[i];
+      if (w && w.mark <= through) {
+        markWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  function take<R>(from: Map<string, Entry<R>>, into: Map<string, Entry<R>>, limit: number): void {
+    for (const [key, entry] of from) {
+      if (into.size >= limit) break;
+      into.set(key, entry);
+      from.delete(key);
+    }
+  }
+
+  /** Puts a failed batch back, under any newer update of the same key that arrived meanwhile. */
+  function restore<R>(failed: Map<string, Entry<R>>, into: Map<string, Entry<R>>): void {
+    for (const [key, entry] of failed) {
+      const newer = into.get(key);
+      if (newer) newer.seq = Math.min(newer.seq, entry.seq);
+      else into.set(key, entry);
+    }
+  }
+
+  /** One transaction of up to maxBatchSize rows. `throwOnFailure` for callers that wait on the outcome. */
+  async function runFlush(throwOnFailure: boolean): Promise<void> {
+    if (flushing) return flushing;
+    if (waiting() === 0) return;
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    const batch = { orders: new Map<string, Entry<OrderRow>>(), trades: new Map<string, Entry<TradeRow>>() };
+    // Trades get at least half of a full batch, so a flood of order updates cannot starve them (nor they it).
+    const tradeShare = Math.min(trades.size, Math.max(maxBatchSize - orders.size, Math.floor(maxBatchSize / 2)));
+    take(orders, batch.orders, maxBatchSize - tradeShare);
+    take(trades, batch.trades, maxBatchSize - batch.orders.size);
+    inFlight = batch;
+    const started = performance.now();
+    const attempt = (async () => {
+      try {
+        const stats = await writer(
+          [...batch.orders.values()].map((e) => e.row),
+          [...batch.trades.values()].map((e) => e.row),
+        );
+        const durationMs = performance.now() - started;
+        const size = batch.orders.size + batch.trades.size;
+        inFlight = null;
+        m.flushCount++;
+        m.totalFlushed += size;
+        m.totalFlushTimeMs += durationMs;
+        m.avgFlushTimeMs = m.totalFlushTimeMs / m.flushCount;
+        m.lastFlushTimeMs = durationMs;
+        m.lastFlushSize = size;
+        m.retries += stats.retries;
+        m.consecutiveFailures = 0;
+        const info: FlushInfo = {
+          orders: batch.orders.size,
+          trades: batch.trades.size,
+          durationMs,
+          writtenThrough: writtenThrough(),
+        };
+        for (const l of listeners) {
+          try {
+            l(info);
+          } catch (err) {
+            logger.error({ err }, 'write-buffer flush listener threw');
+          }
+        }
+      } catch (err) {
+        inFlight = null;
+        restore(batch.orders, orders);
+        restore(batch.trades, trades);
+        m.failedFlushes++;
+        m.consecutiveFailures++;
+        const e = err as { message?: string; code?: string; errno?: number };
+        m.lastError = { message: String(e?.message ?? err), code: e?.code, errno: e?.errno };
+        const delay = Math.min(maxRetryDelayMs, flushIntervalMs * 2 ** Math.min(m.consecutiveFailures - 1, 16));
+        logger.error(
+          { err, rows: batch.orders.size + batch.trades.size, buffered: buffered(), retryInMs: delay },
+          'write-buffer flush failed; rows kept for the next attempt',
+        );
+        throw new WriteBufferError(
+          'WB_ERR_FLUSH',
+          `flush of ${batch.orders.size + batch.trades.size} rows failed: ${m.lastError.message}`,
+          true,
+          {
+            cause: err,
+          },
+        );
+      } finally {
+        flushing = null;
+        releaseRoom();
+        releaseMarks();
+        if (waiting() > 0) {
+          if (m.consecutiveFailures > 0)
+            schedule(Math.min(maxRetryDelayMs, flushIntervalMs * 2 ** Math.min(m.consecutiveFailures - 1, 16)));
+          else if (waiting() >= maxBatchSize) setImmediate(() => runFlush(false).catch(() => undefined));
+          else schedule(flushIntervalMs);
+        }
+      }
+    })();
+    flushing = attempt;
+    if (!throwOnFailure) attempt.catch(() => undefined);
+    return attempt;
+  }
+
+  async function room(): Promise<void> {
+    while (buffered() >= maxBufferedRows) {
+      if (closed) throw new WriteBufferError('WB_ERR_CLOSED', 'write buffer is closed');
+      if (whenFull === 'reject') {
+        throw new WriteBufferError(
+          'WB_ERR_BUFFER_FULL',
+          `${buffered()} rows buffered (maxBufferedRows ${maxBufferedRows})`,
+          true,
+        );
+      }
+      // Make sure something is on its way to free room.
+      if (!flushing) runFlush(false).catch(() => undefined);
+      await new Promise<void>((resolve, reject) => roomWaiters.push({ resolve, reject }));
+    }
+  }
+
+  async function put<R>(
+    map: Map<string, Entry<R>>,
+    key: string,
+    row: R,
+    newer: (a: R, b: R) => boolean,
+  ): Promise<void> {
+    if (closed) throw new WriteBufferError('WB_ERR_CLOSED', 'write buffer is closed');
+    const existing = map.get(key);
+    if (existing) {
+      // Same key already waiting: replacing it takes no room. The newest state wins, whatever the arrival order.
+      addSeq++;
+      if (newer(row, existing.row)) existing.row = row;
+      return;
+    }
+    if (buffered() >= maxBufferedRows) await room();
+    const again = map.get(key);
+    addSeq++;
+    if (again) {
+      if (newer(row, again.row)) again.row = row;
+    } else {
+      map.set(key, { row, seq: addSeq });
+    }
+    afterAdd();
+  }
+
+  const newerOrder = (a: OrderRow, b: OrderRow) => a.version >= b.version;
+  const anyTrade = () => false; // trades never change: the first copy is the copy
+
+  const api: WriteBuffer = {
+    addOrder(row) {
+      try {
+        checkOrder(row);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return put(orders, row.orderId, row, newerOrder);
+    },
+    addTrade(row) {
+      try {
+        checkTrade(row);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return put(trades, row.tradeId, row, anyTrade);
+    },
+    async add(order, trade) {
+      await api.addOrder(order);
+      if (trade) await api.addTrade(trade);
+    },
+    async flush() {
+      const target = addSeq;
+      for (;;) {
+        if (flushing) {
+          await flushing.catch(() => undefined);
+          continue;
+        }
+        if (writtenThrough() >= target) return;
+        await runFlush(true);
+      }
+    },
+    mark: () => addSeq,
+    flushed(mark) {
+      if (writtenThrough() >= mark) return Promise.resolve();
+      return new Promise((resolve) => markWaiters.push({ mark, resolve }));
+    },
+    isFull: () => buffered() >= maxBufferedRows,
+    size: buffered,
+    getMetrics: () => ({ ...m, buffered: buffered(), lastError: m.lastError && { ...m.lastError } }),
+    onFlush(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close({ timeoutMs }: { timeoutMs?: number } = {}) {
+      closed = true;
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      for (const w of roomWaiters.splice(0))
+        w.reject(new WriteBufferError('WB_ERR_CLOSED', 'write buffer closed while waiting for room'));
+      const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+      let failures = 0;
+      for (;;) {
+        try {
+          await api.flush();
+          if (buffered() === 0) return;
+        } catch {
+          failures++;
+          if (performance.now() >= deadline) {
+            throw new WriteBufferError(
+              'WB_ERR_CLOSE_TIMEOUT',
+              `${buffered()} rows still buffered after ${timeoutMs} ms`,
+              true,
+            );
+          }
+          const delay = Math.min(
+            maxRetryDelayMs,
+            flushIntervalMs * 2 ** Math.min(failures - 1, 16),
+            deadline - performance.now(),
+          );
+          await new Promise((r) => setTimeout(r, Math.max(0, delay)));
+        }
+      }
+    },
+  };
+  return api;
+}
