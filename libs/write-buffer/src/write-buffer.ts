@@ -133,8 +133,8 @@ export function createWriteBufferCore({
   if (whenFull !== 'wait' && whenFull !== 'reject')
     throw new WriteBufferError('WB_ERR_CONFIG', 'whenFull must be "wait" or "reject"');
 
-  let orders = new Map<string, Entry<OrderRow>>();
-  let trades = new Map<string, Entry<TradeRow>>();
+  const orders = new Map<string, Entry<OrderRow>>();
+  const trades = new Map<string, Entry<TradeRow>>();
   let inFlight: { orders: Map<string, Entry<OrderRow>>; trades: Map<string, Entry<TradeRow>> } | null = null;
   let flushing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
