@@ -9,6 +9,8 @@ export interface DbOptions {
   poolMax?: number;
   /** How long a query may wait for a pooled connection before failing, ms; default 10,000. */
   acquireTimeoutMs?: number;
+  /** Where knex's own warnings go (pool and connection trouble); default: knex's console output. */
+  logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
 export interface MysqlConnection {
@@ -46,7 +48,7 @@ export function parseDatabaseUrl(url: string): MysqlConnection {
  * A knex instance on mysql2, set up for money: DECIMAL and BIGINT come back as exact strings (never floats),
  * timestamps are UTC, and several statements never share one call.
  */
-export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10_000 }: DbOptions): Knex {
+export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10_000, logger }: DbOptions): Knex {
   if (!Number.isInteger(poolMin) || !Number.isInteger(poolMax) || poolMin < 0 || poolMax < 1 || poolMin > poolMax) {
     throw new DbError('DB_ERR_CONFIG', `pool bounds must be integers with 0 <= poolMin <= poolMax, poolMax >= 1`);
   }
@@ -64,5 +66,13 @@ export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10
     },
     pool: { min: poolMin, max: poolMax },
     acquireConnectionTimeout: acquireTimeoutMs,
+    ...(logger && {
+      log: {
+        warn: (message: unknown) => logger.warn({ source: 'knex', message }),
+        error: (message: unknown) => logger.error({ source: 'knex', message }),
+        deprecate: (method: string, alternative: string) => logger.warn({ source: 'knex', method, alternative }, 'deprecated'),
+        debug: () => undefined,
+      },
+    }),
   });
 }

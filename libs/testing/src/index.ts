@@ -15,5 +15,7 @@ export type { TestTopics, TopicSpec } from './kafka-topics';
 export { connectTestMysql, createTestDatabase, dropDatabases } from './mysql-database';
 export type { TestDatabase } from './mysql-database';
 export { sweepRun } from './sweep';
+export { createTcpProxy } from './tcp-proxy';
+export type { TcpProxy } from './tcp-proxy';
 export { TESTING_ERROR_CODES, TestingError } from './errors';
 export type { TestingErrorCode } from './errors';
