@@ -39,7 +39,14 @@ const boundaries = (depConstraints) => [
   'error',
   { enforceBuildableLibDependency: false, allow: [], depConstraints, checkDynamicDependenciesExceptions: [] },
 ];
-const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/testing/**/*.ts', '**/*.bench.ts'];
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/testing/**/*.ts'];
+// Benchmarks may also bring up local infrastructure (tools/infra), as the tests' harness does.
+const benchFiles = ['**/*.bench.ts'];
+const inBenches = inTests.map((c) =>
+  c.onlyDependOnLibsWithTags.includes('type:testing') && !c.onlyDependOnLibsWithTags.includes('type:tool')
+    ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:tool'] }
+    : c,
+);
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', '**/.infra/**', '**/coverage/**'] },
@@ -78,6 +85,7 @@ export default tseslint.config(
     },
   },
   { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries([...inTests, ...scopes]) } },
+  { files: benchFiles, rules: { '@nx/enforce-module-boundaries': boundaries([...inBenches, ...scopes]) } },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     languageOptions: {

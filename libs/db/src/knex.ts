@@ -70,7 +70,8 @@ export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10
       log: {
         warn: (message: unknown) => logger.warn({ source: 'knex', message }),
         error: (message: unknown) => logger.error({ source: 'knex', message }),
-        deprecate: (method: string, alternative: string) => logger.warn({ source: 'knex', method, alternative }, 'deprecated'),
+        deprecate: (method: string, alternative: string) =>
+          logger.warn({ source: 'knex', method, alternative }, 'deprecated'),
         debug: () => undefined,
       },
     }),

@@ -1,5 +1,12 @@
 import { createDb, type Knex, migrateLatest, orderRecord } from '@shardex/db';
-import { connectTestMysql, createTcpProxy, createTestDatabase, getTestInfra, type TcpProxy, type TestDatabase } from '@shardex/testing';
+import {
+  connectTestMysql,
+  createTcpProxy,
+  createTestDatabase,
+  getTestInfra,
+  type TcpProxy,
+  type TestDatabase,
+} from '@shardex/testing';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { createSyncWriteBuffer, createWriteBuffer, type FlushInfo, type WriteBuffer } from './index';
 import { order, trade } from './testing';
@@ -61,14 +68,20 @@ describe('write buffer on real MySQL', () => {
     const wb = createWriteBuffer({ db, maxBatchSize: 1000, flushIntervalMs: 60_000 });
     for (let v = 1; v <= 10; v++) {
       for (let i = 0; i < 10; i++) {
-        await wb.addOrder(order(`o${i}`, v, { filledQuantity: `${v}.000000000000000001`, status: v === 10 ? 'FILLED' : 'PARTIALLY_FILLED' }));
+        await wb.addOrder(
+          order(`o${i}`, v, {
+            filledQuantity: `${v}.000000000000000001`,
+            status: v === 10 ? 'FILLED' : 'PARTIALLY_FILLED',
+          }),
+        );
       }
     }
     expect(wb.size()).toBe(10);
     await wb.close();
     const stored = await db('orders').select('order_id', 'version', 'filled_quantity', 'status').orderBy('order_id');
     expect(stored).toHaveLength(10);
-    for (const r of stored) expect(r).toMatchObject({ version: '10', filled_quantity: '10.000000000000000001', status: 'FILLED' });
+    for (const r of stored)
+      expect(r).toMatchObject({ version: '10', filled_quantity: '10.000000000000000001', status: 'FILLED' });
     expect(wb.getMetrics()).toMatchObject({ flushCount: 1, totalFlushed: 10 });
   });
 
@@ -88,7 +101,10 @@ describe('write buffer on real MySQL', () => {
     });
     await a.addOrder(order('v', 6, { status: 'FILLED', filledQuantity: '1.0000' }));
     await a.close();
-    expect(await db('orders').where({ order_id: 'v' }).first('status', 'version')).toEqual({ status: 'FILLED', version: '6' });
+    expect(await db('orders').where({ order_id: 'v' }).first('status', 'version')).toEqual({
+      status: 'FILLED',
+      version: '6',
+    });
   });
 
   it('writes a trade once however often it is replayed', async () => {
@@ -116,7 +132,12 @@ describe('write buffer on real MySQL', () => {
       await conn.query("UPDATE orders SET reason = 'A' WHERE order_id LIKE 'filler-%'");
       await conn.query("UPDATE orders SET reason = 'A' WHERE order_id = 'dl-b'");
 
-      const wb = createWriteBuffer({ db, maxBatchSize: 2, flushIntervalMs: 60_000, retry: { attempts: 3, baseDelayMs: 50 } });
+      const wb = createWriteBuffer({
+        db,
+        maxBatchSize: 2,
+        flushIntervalMs: 60_000,
+        retry: { attempts: 3, baseDelayMs: 50 },
+      });
       await wb.addOrder(order('dl-a', 2, { status: 'FILLED' }));
       await wb.addOrder(order('dl-b', 2, { status: 'FILLED' }));
       const flushed = wb.flush();
@@ -142,7 +163,10 @@ describe('write buffer on real MySQL', () => {
       await conn.end();
     }
     // Both transactions committed: A's filler updates, and the buffer's newer versions over A's rows.
-    const stored = await db('orders').whereIn('order_id', ['dl-a', 'dl-b']).orderBy('order_id').select('order_id', 'status', 'reason', 'version');
+    const stored = await db('orders')
+      .whereIn('order_id', ['dl-a', 'dl-b'])
+      .orderBy('order_id')
+      .select('order_id', 'status', 'reason', 'version');
     expect(stored).toEqual([
       { order_id: 'dl-a', status: 'FILLED', reason: null, version: '2' },
       { order_id: 'dl-b', status: 'FILLED', reason: null, version: '2' },
@@ -159,7 +183,12 @@ describe('write buffer on real MySQL', () => {
       proxy = await createTcpProxy({ host, port });
       // Connection errors are the point of these tests; knex's console warnings about them are noise.
       const quiet = { warn: () => undefined, error: () => undefined };
-      viaProxy = createDb({ url: tdb.url.replace(`${host}:${port}`, `127.0.0.1:${proxy.port}`), poolMax: 2, acquireTimeoutMs: 1_000, logger: quiet });
+      viaProxy = createDb({
+        url: tdb.url.replace(`${host}:${port}`, `127.0.0.1:${proxy.port}`),
+        poolMax: 2,
+        acquireTimeoutMs: 1_000,
+        logger: quiet,
+      });
     });
 
     afterEach(async () => {
@@ -176,9 +205,10 @@ describe('write buffer on real MySQL', () => {
         for (let i = 0; i < 2_000; i++) {
           await wb.add(order(`k${i % 500}`, Math.floor(i / 500) + 1), i % 4 === 0 ? trade(`kt-${i}`, i) : undefined);
           if (i % 250 === 125) {
-            const [procs] = await killer.query<RowDataPacket[]>('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [
-              tdb.database,
-            ]);
+            const [procs] = await killer.query<RowDataPacket[]>(
+              'SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+              [tdb.database],
+            );
             for (const p of procs) {
               await killer.query('KILL ?', [p['ID']]).catch(() => undefined); // may already be gone
               killed++;
@@ -216,7 +246,13 @@ describe('write buffer on real MySQL', () => {
 
     it('bounds memory with backpressure: the producer waits while the server is away', async () => {
       const max = 100;
-      const wb = createWriteBuffer({ db: viaProxy, maxBatchSize: 25, flushIntervalMs: 20, maxBufferedRows: max, maxRetryDelayMs: 50 });
+      const wb = createWriteBuffer({
+        db: viaProxy,
+        maxBatchSize: 25,
+        flushIntervalMs: 20,
+        maxBufferedRows: max,
+        maxRetryDelayMs: 50,
+      });
       await proxy.cut();
       let produced = 0;
       let peak = 0;
