@@ -31,9 +31,11 @@ describe('migrations (real MySQL/MariaDB)', () => {
       'orders.ix_orders_user_status_created': 'user_id,status,created_at',
       'orders.ix_orders_symbol_created': 'symbol,created_at',
       'trades.PRIMARY': 'unique trade_id',
-      'trades.uq_trades_shard_seq': 'unique shard_id,seq',
       'trades.ix_trades_symbol_executed': 'symbol,executed_at',
+      'trades.ix_trades_taker_user': 'taker_user_id,executed_at',
+      'trades.ix_trades_maker_user': 'maker_user_id,executed_at',
     });
+    expect(Object.keys(byName).filter((k) => k.startsWith('trades.'))).toHaveLength(4);
   });
 
   it('stores DECIMAL(36,18) exactly and returns it as a string', async () => {

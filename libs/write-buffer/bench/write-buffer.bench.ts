@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   let serverUrl = process.env['BENCH_MYSQL_URL'];
   let started: Awaited<ReturnType<typeof up>>['started'] = [];
   if (!serverUrl) {
-    const res = await up({ profile: 'stack' });
+    const res = await up({ profile: 'stack', services: ['mariadb'] });
     serverUrl = res.mysqlUrl;
     started = res.started;
   }

@@ -5,11 +5,11 @@ import { createWriteBufferCore, type Logger, type WriteBuffer, type WriteBufferC
 export interface WriteBufferOptions extends Omit<WriteBufferCoreOptions, 'writer'> {
   db: Knex;
   retry?: RetryOptions;
-  /** Rows per INSERT statement inside a flush. Default 500. */
+  /** Rows per INSERT statement inside a flush. Default 1000. */
   insertChunkSize?: number;
 }
 
-/** Batched writer of orders and trades for one shard (see README for the guarantees). */
+/** Batched writer of orders and trades for one shard (libs/write-buffer/README.md lists the guarantees). */
 export function createWriteBuffer({ db, retry, insertChunkSize, ...options }: WriteBufferOptions): WriteBuffer {
   return createWriteBufferCore({ ...options, writer: createMysqlBatchWriter({ db, retry, insertChunkSize }) });
 }

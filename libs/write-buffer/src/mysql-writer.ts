@@ -23,7 +23,7 @@ export interface RetryOptions {
 export interface MysqlBatchWriterOptions {
   db: Knex;
   retry?: RetryOptions;
-  /** Rows per INSERT statement inside a batch's transaction. Default 500. */
+  /** Rows per INSERT statement inside a batch's transaction. Default 1000. */
   insertChunkSize?: number;
   /** Source of jitter (tests pass a fixed one). */
   random?: () => number;
@@ -52,7 +52,7 @@ function versionedMerge(trx: Knex): Record<string, Knex.Raw> {
 export function createMysqlBatchWriter({
   db,
   retry: { attempts = 3, baseDelayMs = 20, maxDelayMs = 500 } = {},
-  insertChunkSize = 500,
+  insertChunkSize = 1000,
   random = Math.random,
 }: MysqlBatchWriterOptions): BatchWriter {
   if (!Number.isInteger(attempts) || attempts < 0)

@@ -186,7 +186,8 @@ export function createWriteBufferCore({
   }
 
   function releaseRoom(): void {
-    while (roomWaiters.length > 0 && buffered() < maxBufferedRows) roomWaiters.shift()?.resolve();
+    for (let free = maxBufferedRows - buffered(); free > 0 && roomWaiters.length > 0; free--)
+      roomWaiters.shift()?.resolve();
   }
 
   function releaseMarks(): void {
@@ -300,45 +301,44 @@ export function createWriteBufferCore({
     return attempt;
   }
 
-  async function room(): Promise<void> {
-    while (buffered() >= maxBufferedRows) {
-      if (closed) throw new WriteBufferError('WB_ERR_CLOSED', 'write buffer is closed');
-      if (whenFull === 'reject') {
-        throw new WriteBufferError(
+  /** Waits until a flush frees room; the caller re-checks, so several waiters never overshoot the bound. */
+  function waitForRoom(): Promise<void> {
+    if (whenFull === 'reject') {
+      return Promise.reject(
+        new WriteBufferError(
           'WB_ERR_BUFFER_FULL',
           `${buffered()} rows buffered (maxBufferedRows ${maxBufferedRows})`,
           true,
-        );
-      }
-      // Make sure something is on its way to free room.
-      if (!flushing) runFlush(false).catch(() => undefined);
-      await new Promise<void>((resolve, reject) => roomWaiters.push({ resolve, reject }));
+        ),
+      );
     }
+    // Make sure something is on its way to free room.
+    if (!flushing) runFlush(false).catch(() => undefined);
+    return new Promise<void>((resolve, reject) => roomWaiters.push({ resolve, reject }));
   }
 
-  async function put<R>(
-    map: Map<string, Entry<R>>,
-    key: string,
-    row: R,
-    newer: (a: R, b: R) => boolean,
-  ): Promise<void> {
-    if (closed) throw new WriteBufferError('WB_ERR_CLOSED', 'write buffer is closed');
+  /** Resolved once, shared: the common case (room to spare) allocates no promise per row. */
+  const DONE = Promise.resolve();
+
+  function insert<R>(map: Map<string, Entry<R>>, key: string, row: R, newer: (a: R, b: R) => boolean): void {
     const existing = map.get(key);
+    addSeq++;
     if (existing) {
-      // Same key already waiting: replacing it takes no room. The newest state wins, whatever the arrival order.
-      addSeq++;
       if (newer(row, existing.row)) existing.row = row;
       return;
     }
-    if (buffered() >= maxBufferedRows) await room();
-    const again = map.get(key);
-    addSeq++;
-    if (again) {
-      if (newer(row, again.row)) again.row = row;
-    } else {
-      map.set(key, { row, seq: addSeq });
-    }
+    map.set(key, { row, seq: addSeq });
     afterAdd();
+  }
+
+  function put<R>(map: Map<string, Entry<R>>, key: string, row: R, newer: (a: R, b: R) => boolean): Promise<void> {
+    if (closed) return Promise.reject(new WriteBufferError('WB_ERR_CLOSED', 'write buffer is closed'));
+    // A key already waiting is replaced in place and takes no room. The newest state wins, whatever the arrival order.
+    if (map.has(key) || buffered() < maxBufferedRows) {
+      insert(map, key, row, newer);
+      return DONE;
+    }
+    return waitForRoom().then(() => put(map, key, row, newer));
   }
 
   const newerOrder = (a: OrderRow, b: OrderRow) => a.version >= b.version;
@@ -361,9 +361,10 @@ export function createWriteBufferCore({
       }
       return put(trades, row.tradeId, row, anyTrade);
     },
-    async add(order, trade) {
-      await api.addOrder(order);
-      if (trade) await api.addTrade(trade);
+    add(order, trade) {
+      const first = api.addOrder(order);
+      if (!trade) return first;
+      return first === DONE ? api.addTrade(trade) : first.then(() => api.addTrade(trade));
     },
     async flush() {
       const target = addSeq;

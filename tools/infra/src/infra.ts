@@ -54,9 +54,10 @@ function writeState(paths: InfraPaths, state: StartedByUp): void {
   else writeFileSync(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-/** Starts whatever of MariaDB and Kafka is not already running for the profile and waits until both answer. */
-export async function up(opts: InfraOptions = {}): Promise<UpResult> {
+/** Starts whatever of MariaDB and Kafka (or of `services`) is not already running for the profile; waits until each answers. */
+export async function up(opts: InfraOptions & { services?: readonly Service[] } = {}): Promise<UpResult> {
   const { profile, paths, log } = resolve(opts);
+  const wanted = opts.services ?? SERVICES;
   mkdirSync(paths.profileDir, { recursive: true });
   return withLock(
     paths.lockDir,
@@ -65,14 +66,15 @@ export async function up(opts: InfraOptions = {}): Promise<UpResult> {
         (name: string): Log =>
         (line) =>
           log(`[${name}] ${line}`);
-      const results = await Promise.allSettled([
-        startMariaDb(profile, paths, prefixed('mariadb')),
-        startKafka(profile, paths, prefixed('kafka')),
-      ]);
+      const starters: Record<Service, () => Promise<{ pid: number; started: boolean }>> = {
+        mariadb: () => startMariaDb(profile, paths, prefixed('mariadb')),
+        kafka: () => startKafka(profile, paths, prefixed('kafka')),
+      };
+      const results = await Promise.allSettled(wanted.map((service) => starters[service]()));
       const state = readState(paths);
       const started: Service[] = [];
       results.forEach((r, i) => {
-        const service = SERVICES[i] as Service;
+        const service = wanted[i] as Service;
         if (r.status === 'fulfilled' && r.value.started) {
           state[service] = r.value.pid;
           started.push(service);

@@ -47,12 +47,12 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
         t.string('maker_user_id', 64).notNullable();
         t.string('taker_side', 4).notNullable();
         t.datetime('executed_at', { precision: 3 }).notNullable();
-        t.unique(['shard_id', 'seq'], { indexName: 'uq_trades_shard_seq' });
+        // trade_id is `<shard>-<seq>`, so the primary key already makes (shard_id, seq) unique. Every secondary index
+        // is paid on each insert at thousands of trades a second: only the gateway's queries get one — a symbol's
+        // trades over time, and a user's trades on either side.
         t.index(['symbol', 'executed_at'], 'ix_trades_symbol_executed');
         t.index(['taker_user_id', 'executed_at'], 'ix_trades_taker_user');
         t.index(['maker_user_id', 'executed_at'], 'ix_trades_maker_user');
-        t.index(['taker_order_id'], 'ix_trades_taker_order');
-        t.index(['maker_order_id'], 'ix_trades_maker_order');
       });
     },
     async down(db) {
