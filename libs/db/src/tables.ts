@@ -49,6 +49,15 @@ export interface TradeRow {
 export const ORDERS_TABLE = 'orders';
 export const TRADES_TABLE = 'trades';
 
+/**
+ * Epoch ms → 'YYYY-MM-DD HH:MM:SS.mmm' in UTC, the literal a DATETIME(3) column takes on MySQL and MariaDB alike.
+ * Cheaper for the driver than a Date (no per-value time-zone conversion), and independent of the session zone.
+ */
+export function utcDatetime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
 /** Column values of an order row, in table column order (`version` last: upserts compare it before it changes). */
 export function orderRecord(r: OrderRow): Record<string, unknown> {
   return {
@@ -65,8 +74,8 @@ export function orderRecord(r: OrderRow): Record<string, unknown> {
     status: r.status,
     post_only: r.postOnly,
     reason: r.reason,
-    created_at: new Date(r.createdAt),
-    updated_at: new Date(r.updatedAt),
+    created_at: utcDatetime(r.createdAt),
+    updated_at: utcDatetime(r.updatedAt),
     version: r.version,
   };
 }
@@ -84,7 +93,7 @@ export function tradeRecord(r: TradeRow): Record<string, unknown> {
     taker_user_id: r.takerUserId,
     maker_user_id: r.makerUserId,
     taker_side: r.takerSide,
-    executed_at: new Date(r.executedAt),
+    executed_at: utcDatetime(r.executedAt),
   };
 }
 

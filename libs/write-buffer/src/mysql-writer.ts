@@ -62,14 +62,20 @@ export function createMysqlBatchWriter({
 
   const write = (orders: readonly OrderRow[], trades: readonly TradeRow[]) =>
     db.transaction(async (trx) => {
+      const statements: Array<PromiseLike<unknown>> = [];
       for (const chunk of chunks(orders.map(orderRecord), insertChunkSize)) {
-        await trx(ORDERS_TABLE).insert(chunk).onConflict('order_id').merge(versionedMerge(trx));
+        statements.push(trx(ORDERS_TABLE).insert(chunk).onConflict('order_id').merge(versionedMerge(trx)));
       }
       // A trade never changes: a replayed one is a no-op update of its key (not INSERT IGNORE, which would also
       // turn real errors such as truncation into warnings).
       for (const chunk of chunks(trades.map(tradeRecord), insertChunkSize)) {
-        await trx(TRADES_TABLE).insert(chunk).onConflict('trade_id').merge(['trade_id']);
+        statements.push(trx(TRADES_TABLE).insert(chunk).onConflict('trade_id').merge(['trade_id']));
       }
+      // Issued together, the statements queue on the transaction's one connection: the driver formats the next
+      // while the server executes the previous. They still run in order, and any failure rolls back all of them.
+      const results = await Promise.allSettled(statements.map((q) => Promise.resolve(q)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     });
 
   return async (orders, trades) => {

@@ -147,6 +147,23 @@ describe('write buffer (logic)', () => {
     expect(f.rows()).toHaveLength(6);
   });
 
+  it('never overshoots the bound when many producers wait at once', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 4, flushIntervalMs: 5, maxBufferedRows: 8 });
+    f.hold();
+    let peak = 0;
+    const adds = Array.from({ length: 60 }, (_, i) =>
+      wb.addOrder(order(`c${i}`, 1)).then(() => (peak = Math.max(peak, wb.size()))),
+    );
+    await tick(10);
+    expect(wb.size()).toBe(8);
+    f.release();
+    await Promise.all(adds);
+    await wb.close();
+    expect(peak).toBeLessThanOrEqual(8);
+    expect(new Set(f.rows()).size).toBe(60);
+  });
+
   it('rejects with WB_ERR_BUFFER_FULL when configured to', async () => {
     const f = fakeWriter();
     const wb = createWriteBufferCore({
