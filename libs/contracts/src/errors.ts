@@ -51,16 +51,25 @@ export function fail<C extends ContractErrorCode>(code: C, message: string): Fai
   return { ok: false, code, message };
 }
 
-/** Thrown only by the `*OrThrow` conveniences (tests, config loading), never on a message path. */
-export class ContractError extends Error {
-  override readonly name = 'ContractError';
-  readonly retriable = false;
+/**
+ * The base of every coded error in shardex's libs: a stable `code` (documented in the lib's `*_ERROR_CODES`),
+ * whether trying again can help, and the underlying cause. The message starts with the code.
+ */
+export class CodedError<C extends string = string> extends Error {
+  readonly retriable: boolean;
   constructor(
-    readonly code: ContractErrorCode,
+    readonly code: C,
     message: string,
+    { retriable = false, cause }: { retriable?: boolean; cause?: unknown } = {},
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${message}`, cause === undefined ? undefined : { cause });
+    this.retriable = retriable;
   }
+}
+
+/** Thrown only by `unwrap` (tests, config loading), never on a message path. */
+export class ContractError extends CodedError<ContractErrorCode> {
+  override readonly name = 'ContractError';
 }
 
 export function unwrap<T>(result: Result<T>): T {

@@ -1,3 +1,5 @@
+import { CodedError } from '@shardex/contracts';
+
 /** Errors of the database adapter. */
 export const DB_ERROR_CODES = {
   DB_ERR_CONFIG: 'The database URL or pool settings are invalid.',
@@ -6,16 +8,8 @@ export const DB_ERROR_CODES = {
 
 export type DbErrorCode = keyof typeof DB_ERROR_CODES;
 
-export class DbError extends Error {
+export class DbError extends CodedError<DbErrorCode> {
   override readonly name = 'DbError';
-  readonly retriable = false;
-  constructor(
-    readonly code: DbErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${code}: ${message}`, options);
-  }
 }
 
 /** MySQL/MariaDB server error numbers the adapters act on. */

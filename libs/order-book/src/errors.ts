@@ -1,3 +1,5 @@
+import { CodedError } from '@shardex/contracts';
+
 /** Errors the order book throws. Matching itself never throws: bad commands become ORDER_REJECTED events. */
 export const ORDER_BOOK_ERROR_CODES = {
   BOOK_ERR_SNAPSHOT_VERSION: 'The snapshot was written by a format version this build does not read.',
@@ -8,13 +10,6 @@ export const ORDER_BOOK_ERROR_CODES = {
 
 export type OrderBookErrorCode = keyof typeof ORDER_BOOK_ERROR_CODES;
 
-export class OrderBookError extends Error {
+export class OrderBookError extends CodedError<OrderBookErrorCode> {
   override readonly name = 'OrderBookError';
-  readonly retriable = false;
-  constructor(
-    readonly code: OrderBookErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
 }

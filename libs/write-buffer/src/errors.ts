@@ -1,3 +1,5 @@
+import { CodedError } from '@shardex/contracts';
+
 /** Error codes of the write buffer. */
 export const WRITE_BUFFER_ERROR_CODES = {
   WB_ERR_CONFIG: 'Invalid options (sizes, intervals, retry settings).',
@@ -10,14 +12,6 @@ export const WRITE_BUFFER_ERROR_CODES = {
 
 export type WriteBufferErrorCode = keyof typeof WRITE_BUFFER_ERROR_CODES;
 
-export class WriteBufferError extends Error {
+export class WriteBufferError extends CodedError<WriteBufferErrorCode> {
   override readonly name = 'WriteBufferError';
-  constructor(
-    readonly code: WriteBufferErrorCode,
-    message: string,
-    readonly retriable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(`${code}: ${message}`, options);
-  }
 }

@@ -279,10 +279,7 @@ export function createWriteBufferCore({
         throw new WriteBufferError(
           'WB_ERR_FLUSH',
           `flush of ${batch.orders.size + batch.trades.size} rows failed: ${m.lastError.message}`,
-          true,
-          {
-            cause: err,
-          },
+          { retriable: true, cause: err },
         );
       } finally {
         flushing = null;
@@ -305,11 +302,9 @@ export function createWriteBufferCore({
   function waitForRoom(): Promise<void> {
     if (whenFull === 'reject') {
       return Promise.reject(
-        new WriteBufferError(
-          'WB_ERR_BUFFER_FULL',
-          `${buffered()} rows buffered (maxBufferedRows ${maxBufferedRows})`,
-          true,
-        ),
+        new WriteBufferError('WB_ERR_BUFFER_FULL', `${buffered()} rows buffered (maxBufferedRows ${maxBufferedRows})`, {
+          retriable: true,
+        }),
       );
     }
     // Make sure something is on its way to free room.
@@ -409,7 +404,7 @@ export function createWriteBufferCore({
             throw new WriteBufferError(
               'WB_ERR_CLOSE_TIMEOUT',
               `${buffered()} rows still buffered after ${timeoutMs} ms`,
-              true,
+              { retriable: true },
             );
           }
           const delay = Math.min(
