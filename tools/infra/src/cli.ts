@@ -21,7 +21,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('-s, --service <name...>', 'only these services').choices([...SERVICES]))
     .action(async (o: { profile: 'test' | 'stack'; service?: Service[] }) => {
       const t0 = Date.now();
-      const res = await up({ profile: o.profile, services: o.service, cacheDir: process.env['SHARDEX_INFRA_CACHE'] || undefined });
+      const res = await up({
+        profile: o.profile,
+        services: o.service,
+        cacheDir: process.env['SHARDEX_INFRA_CACHE'] || undefined,
+      });
       const what = res.started.length ? `started ${res.started.join(' and ')}` : 'already up';
       process.stderr.write(`infra ${res.profile}: ${what} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
       for (const line of envLines(res.profile)) process.stdout.write(`${line}\n`);
