@@ -1,0 +1,95 @@
+import type { ShardMap } from '@shardex/order-router';
+import { createKafkaClient, type KafkaClientOptions } from './client';
+import { KafkaAdapterError } from './errors';
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  replicationFactor?: number;
+  /** Kafka topic configs, e.g. `retention.ms`. */
+  configEntries?: Record<string, string>;
+}
+
+export interface ShardTopicOptions {
+  /** Partitions of input and output topics (keyed by symbol). Default 6. */
+  partitions?: number;
+  /** Preload (lifecycle) and dead-letter topics: one partition keeps lifecycle commands in order. Default 1. */
+  controlPartitions?: number;
+  replicationFactor?: number;
+  /** Retention of every shard topic, ms. Default 7 days. */
+  retentionMs?: number;
+}
+
+/** The topics a shard map needs: input, preload, output and dead-letter of every shard. */
+export function shardTopics(
+  map: ShardMap,
+  {
+    partitions = 6,
+    controlPartitions = 1,
+    replicationFactor = 1,
+    retentionMs = 7 * 24 * 3_600_000,
+  }: ShardTopicOptions = {},
+): TopicSpec[] {
+  const configEntries = { 'retention.ms': String(retentionMs) };
+  return map.shards.flatMap((s) => [
+    { topic: s.kafkaInputTopic, partitions, replicationFactor, configEntries },
+    { topic: s.kafkaPreloadTopic, partitions: controlPartitions, replicationFactor, configEntries },
+    { topic: s.kafkaOutputTopic, partitions, replicationFactor, configEntries },
+    { topic: s.kafkaDlqTopic, partitions: controlPartitions, replicationFactor, configEntries },
+  ]);
+}
+
+/**
+ * Creates the topics that do not exist; checks those that do have at least the partitions asked for (fewer
+ * partitions would silently change which partition a key lands on, so that is an error, not a warning).
+ */
+export async function ensureTopics(
+  client: KafkaClientOptions,
+  specs: readonly TopicSpec[],
+): Promise<{ created: string[]; existing: string[] }> {
+  for (const s of specs) {
+    if (!Number.isInteger(s.partitions) || s.partitions < 1)
+      throw new KafkaAdapterError('KAFKA_ERR_CONFIG', `${s.topic}: partitions must be >= 1`);
+  }
+  const admin = createKafkaClient(client).admin();
+  await admin.connect();
+  try {
+    const present = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !present.has(s.topic));
+    if (missing.length > 0) {
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.partitions,
+            replicationFactor: s.replicationFactor ?? 1,
+            configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        })
+        .catch((cause: unknown) => {
+          throw new KafkaAdapterError(
+            'KAFKA_ERR_TOPIC',
+            `creating ${missing.map((s) => s.topic).join(', ')}: ${(cause as Error).message}`,
+            { cause },
+          );
+        });
+    }
+    const existing = specs.filter((s) => present.has(s.topic));
+    if (existing.length > 0) {
+      const meta = await admin.fetchTopicMetadata({ topics: existing.map((s) => s.topic) });
+      for (const t of meta.topics) {
+        const want = existing.find((s) => s.topic === t.name)?.partitions ?? 0;
+        if (t.partitions.length < want) {
+          throw new KafkaAdapterError(
+            'KAFKA_ERR_TOPIC',
+            `${t.name} has ${t.partitions.length} partitions, ${want} required`,
+          );
+        }
+      }
+    }
+    return { created: missing.map((s) => s.topic), existing: existing.map((s) => s.topic) };
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,46 @@
+import { Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { KafkaAdapterError } from './errors';
+
+/** pino-compatible subset. */
+export interface KafkaLogger {
+  debug?(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface KafkaClientOptions {
+  brokers: readonly string[];
+  clientId?: string;
+  /** kafkajs retries of a request (metadata, produce) before it fails. Default 5, backoff 100 ms → 2 s. */
+  retries?: number;
+  /** kafkajs logs through this logger (warnings and errors only); without one it stays quiet below ERROR. */
+  logger?: KafkaLogger;
+}
+
+/** One kafkajs client, its logs routed to our logger. */
+export function createKafkaClient({ brokers, clientId = 'shardex', retries = 5, logger }: KafkaClientOptions): Kafka {
+  if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
+    throw new KafkaAdapterError(
+      'KAFKA_ERR_CONFIG',
+      `brokers must be host:port entries, got ${JSON.stringify(brokers)}`,
+    );
+  }
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    retry: { retries, initialRetryTime: 100, maxRetryTime: 2_000 },
+    logLevel: logger ? logLevel.WARN : logLevel.ERROR,
+    ...(logger && {
+      logCreator:
+        () =>
+        ({ level, log }: LogEntry) => {
+          const { message, ...rest } = log;
+          const entry = { source: 'kafkajs', ...rest };
+          if (level === logLevel.ERROR) logger.error(entry, message);
+          else if (level === logLevel.WARN) logger.warn(entry, message);
+          else logger.info(entry, message);
+        },
+    }),
+  });
+}

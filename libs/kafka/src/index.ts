@@ -1,0 +1,8 @@
+export { createKafkaClient } from './client';
+export type { KafkaClientOptions, KafkaLogger } from './client';
+export { createKafkaProducer } from './producer';
+export type { KafkaProducer, KafkaProducerOptions } from './producer';
+export { ensureTopics, shardTopics } from './admin';
+export type { ShardTopicOptions, TopicSpec } from './admin';
+export { KAFKA_ERROR_CODES, KafkaAdapterError } from './errors';
+export type { KafkaErrorCode } from './errors';

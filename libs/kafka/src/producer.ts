@@ -1,0 +1,202 @@
+import type { OutgoingRecord, ProducerPort } from '@shardex/order-router';
+import { type Admin, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { createKafkaClient, type KafkaClientOptions } from './client';
+import { KafkaAdapterError } from './errors';
+
+export interface KafkaProducerOptions extends KafkaClientOptions {
+  /** How long a record may wait for others to the same topic before its batch is sent, ms. Default 2. */
+  lingerMs?: number;
+  /** A topic's batch is sent at once when it holds this many records. Default 500. */
+  maxBatchRecords?: number;
+}
+
+export interface KafkaProducer extends ProducerPort {
+  connect(): Promise<void>;
+  /** Sends every waiting batch now; resolves when all records sent so far are settled. */
+  flush(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+interface Pending {
+  message: Message;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+function isUnknownTopic(err: unknown): boolean {
+  const e = err as { type?: string; originalError?: { type?: string }; message?: string } | undefined;
+  return (
+    e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+    e?.originalError?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+    /does not host this topic-partition/.test(e?.message ?? '')
+  );
+}
+
+/**
+ * The producer behind ProducerPort: idempotent (no duplicates on retry), acks from all in-sync replicas, one
+ * request in flight per broker (a retry cannot reorder a partition), and batching per topic with a short linger —
+ * kafkajs has no linger of its own. Batches are per topic, so a failing topic fails only its own records.
+ *
+ * kafkajs remembers every topic a producer has touched and asks for all of them on each metadata refresh; one
+ * missing topic then fails every send, to every topic (kafkajs issues #651, #1146, #1622). So a topic is checked to
+ * exist (a plain topic listing, which remembers nothing) before the producer first sends to it, and a producer that
+ * hits an unknown topic anyway (a topic deleted under it) is replaced and the batch retried once if its topic exists.
+ */
+export function createKafkaProducer({
+  lingerMs = 2,
+  maxBatchRecords = 500,
+  ...client
+}: KafkaProducerOptions): KafkaProducer {
+  if (!Number.isFinite(lingerMs) || lingerMs < 0)
+    throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'lingerMs must be >= 0');
+  if (!Number.isInteger(maxBatchRecords) || maxBatchRecords < 1)
+    throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'maxBatchRecords must be a positive integer');
+  const kafka: Kafka = createKafkaClient(client);
+  const admin: Admin = kafka.admin();
+  const newProducer = () =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  let producer: Promise<Producer> | null = null;
+  let known = new Set<string>();
+  const queues = new Map<string, Pending[]>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const inFlight = new Set<Promise<void>>();
+  const chains = new Map<string, Promise<void>>();
+
+  async function topicExists(topic: string, refresh: boolean): Promise<boolean> {
+    if (!refresh && known.has(topic)) return true;
+    known = new Set(await admin.listTopics());
+    return known.has(topic);
+  }
+
+  // Producers being used, and how many sends each has under way: a replaced producer is disconnected only when
+  // its last send is over, never under a batch of another topic.
+  const active = new Map<Producer, number>();
+  const retired = new Set<Producer>();
+
+  function release(p: Producer): void {
+    const n = (active.get(p) ?? 1) - 1;
+    if (n > 0) {
+      active.set(p, n);
+      return;
+    }
+    active.delete(p);
+    if (retired.delete(p)) p.disconnect().catch(() => undefined);
+  }
+
+  /** Swaps in a fresh producer for one that has learnt a missing topic. */
+  function replace(broken: Producer): void {
+    if (retired.has(broken)) return;
+    retired.add(broken);
+    const next = newProducer();
+    producer = next.connect().then(() => next);
+  }
+
+  async function deliver(topic: string, messages: Message[]): Promise<void> {
+    if (!(await topicExists(topic, false)))
+      throw new Error(`topic ${topic} does not exist (topics are not auto-created)`);
+    for (let attempt = 0; ; attempt++) {
+      if (!producer) throw new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected');
+      const p = await producer;
+      active.set(p, (active.get(p) ?? 0) + 1);
+      try {
+        await p.send({ topic, acks: -1, messages });
+        return;
+      } catch (err) {
+        if (!isUnknownTopic(err) || attempt > 0) throw err;
+        replace(p);
+        if (!(await topicExists(topic, true))) throw err;
+      } finally {
+        release(p);
+      }
+    }
+  }
+
+  function sendTopic(topic: string): void {
+    const timer = timers.get(topic);
+    if (timer) {
+      clearTimeout(timer);
+      timers.delete(topic);
+    }
+    const batch = queues.get(topic);
+    if (!batch || batch.length === 0) return;
+    queues.delete(topic);
+    // Batches of one topic go out one after another: a topic check or a retry must not let a later batch (and so a
+    // later message of some key) overtake an earlier one.
+    const previous = chains.get(topic) ?? Promise.resolve();
+    const done: Promise<void> = previous
+      .then(() =>
+        deliver(
+          topic,
+          batch.map((p) => p.message),
+        ),
+      )
+      .then(
+        () => {
+          for (const p of batch) p.resolve();
+        },
+        (cause: unknown) => {
+          const err = new KafkaAdapterError(
+            'KAFKA_ERR_SEND',
+            `${batch.length} record(s) to ${topic}: ${(cause as Error)?.message ?? String(cause)}`,
+            {
+              retriable: true,
+              cause,
+            },
+          );
+          for (const p of batch) p.reject(err);
+        },
+      )
+      .finally(() => {
+        inFlight.delete(done);
+        if (chains.get(topic) === done) chains.delete(topic);
+      });
+    chains.set(topic, done);
+    inFlight.add(done);
+  }
+
+  return {
+    async connect() {
+      await admin.connect();
+      const p = newProducer();
+      await p.connect();
+      producer = Promise.resolve(p);
+    },
+    send(record: OutgoingRecord): Promise<void> {
+      if (!producer)
+        return Promise.reject(new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected'));
+      return new Promise<void>((resolve, reject) => {
+        let queue = queues.get(record.topic);
+        if (!queue) {
+          queue = [];
+          queues.set(record.topic, queue);
+        }
+        queue.push({ message: { key: record.key, value: record.value, headers: record.headers }, resolve, reject });
+        if (queue.length >= maxBatchRecords) sendTopic(record.topic);
+        else if (!timers.has(record.topic))
+          timers.set(
+            record.topic,
+            setTimeout(() => sendTopic(record.topic), lingerMs),
+          );
+      });
+    },
+    async flush() {
+      for (const topic of [...queues.keys()]) sendTopic(topic);
+      await Promise.allSettled([...inFlight]);
+    },
+    async disconnect() {
+      for (const topic of [...queues.keys()]) sendTopic(topic);
+      await Promise.allSettled([...inFlight]);
+      const p = producer;
+      producer = null;
+      await (await p)?.disconnect();
+      await Promise.allSettled([...retired].map((r) => r.disconnect()));
+      retired.clear();
+      await admin.disconnect();
+    },
+  };
+}
