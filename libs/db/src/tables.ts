@@ -48,6 +48,7 @@ export interface TradeRow {
 
 export const ORDERS_TABLE = 'orders';
 export const TRADES_TABLE = 'trades';
+export const SNAPSHOTS_TABLE = 'engine_snapshots';
 
 /**
  * Epoch ms → 'YYYY-MM-DD HH:MM:SS.mmm' in UTC, the literal a DATETIME(3) column takes on MySQL and MariaDB alike.

@@ -11,7 +11,10 @@ export interface TopicSpec {
 }
 
 export interface ShardTopicOptions {
-  /** Partitions of input and output topics (keyed by symbol). Default 6. */
+  /**
+   * Partitions of output topics (keyed by symbol). Default 6. A shard's input topic always has one: the engine is
+   * deterministic over the order of its input, and only a single partition gives that order on every replay.
+   */
   partitions?: number;
   /** Preload (lifecycle) and dead-letter topics: one partition keeps lifecycle commands in order. Default 1. */
   controlPartitions?: number;
@@ -32,7 +35,7 @@ export function shardTopics(
 ): TopicSpec[] {
   const configEntries = { 'retention.ms': String(retentionMs) };
   return map.shards.flatMap((s) => [
-    { topic: s.kafkaInputTopic, partitions, replicationFactor, configEntries },
+    { topic: s.kafkaInputTopic, partitions: 1, replicationFactor, configEntries },
     { topic: s.kafkaPreloadTopic, partitions: controlPartitions, replicationFactor, configEntries },
     { topic: s.kafkaOutputTopic, partitions, replicationFactor, configEntries },
     { topic: s.kafkaDlqTopic, partitions: controlPartitions, replicationFactor, configEntries },

@@ -6,3 +6,5 @@ export { ensureTopics, shardTopics } from './admin';
 export type { ShardTopicOptions, TopicSpec } from './admin';
 export { KAFKA_ERROR_CODES, KafkaAdapterError } from './errors';
 export type { KafkaErrorCode } from './errors';
+export { createKafkaConsumer } from './consumer';
+export type { BatchControl, BatchHandler, ConsumedMessage, KafkaConsumer, KafkaConsumerOptions } from './consumer';

@@ -9,11 +9,11 @@ describe('kafka adapters (no broker needed)', () => {
     const map = createShardMap({ shards: [{ shardId: 'shard-1' }, { shardId: 'shard-2' }] });
     const specs = shardTopics(map, { partitions: 12, retentionMs: 60_000 });
     expect(specs.map((s) => [s.topic, s.partitions])).toEqual([
-      ['shard-1-input', 12],
+      ['shard-1-input', 1],
       ['shard-1-preload', 1],
       ['shard-1-output', 12],
       ['shard-1-dlq', 1],
-      ['shard-2-input', 12],
+      ['shard-2-input', 1],
       ['shard-2-preload', 1],
       ['shard-2-output', 12],
       ['shard-2-dlq', 1],

@@ -229,10 +229,11 @@ describe('order router on real Kafka', () => {
       const again = await ensureTopics({ brokers: getTestInfra().kafkaBrokers }, specs);
       expect(again).toEqual({ created: [], existing: specs.map((s) => s.topic) });
       const meta = await admin.fetchTopicMetadata({
-        topics: [map.shard('a').kafkaInputTopic, map.shard('a').kafkaPreloadTopic],
+        topics: [map.shard('a').kafkaInputTopic, map.shard('a').kafkaOutputTopic, map.shard('a').kafkaPreloadTopic],
       });
       expect(Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]))).toEqual({
-        [map.shard('a').kafkaInputTopic]: 4,
+        [map.shard('a').kafkaInputTopic]: 1,
+        [map.shard('a').kafkaOutputTopic]: 4,
         [map.shard('a').kafkaPreloadTopic]: 1,
       });
       const configs = await admin.describeConfigs({

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ORDERS_TABLE, TRADES_TABLE } from '../tables';
+import { ORDERS_TABLE, SNAPSHOTS_TABLE, TRADES_TABLE } from '../tables';
 
 /**
  * Migrations live in code (not a directory knex globs at run time), so they work from sources, bundles and
@@ -58,6 +58,28 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
     async down(db) {
       await db.schema.dropTableIfExists(TRADES_TABLE);
       await db.schema.dropTableIfExists(ORDERS_TABLE);
+    },
+  },
+  {
+    name: '20261121-002-engine-snapshots',
+    async up(db) {
+      await db.schema.createTable(SNAPSHOTS_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.bigIncrements('id');
+        t.string('shard_id', 64).notNullable();
+        /** The last event sequence number the snapshot includes. */
+        t.bigInteger('seq').unsigned().notNullable();
+        /** JSON: { "<topic>": { "<partition>": nextOffset } } — where replay starts. */
+        t.text('offsets').notNullable();
+        /** gzip of the JSON engine state. */
+        t.specificType('state', 'LONGBLOB').notNullable();
+        t.datetime('created_at', { precision: 3 }).notNullable();
+        t.index(['shard_id', 'id'], 'ix_engine_snapshots_shard');
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(SNAPSHOTS_TABLE);
     },
   },
 ];
