@@ -1,22 +1,36 @@
 import { ConfigError, loadConfig } from './config';
 
+const base = { SHARD_ID: 'shard-2', KAFKA_BROKERS: '127.0.0.1:9092', MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/shardex', SHARD_COUNT: '3' };
+
 describe('matching-engine config', () => {
-  it('requires SHARD_ID', () => {
+  it('requires SHARD_ID, brokers and a database', () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
     expect(() => loadConfig({})).toThrow(/SHARD_ID is required/);
+    expect(() => loadConfig({ ...base, KAFKA_BROKERS: '' })).toThrow(/KAFKA_BROKERS/);
+    expect(() => loadConfig({ ...base, MYSQL_URL: 'mysql://h/' })).toThrow(/MYSQL_URL/);
   });
 
-  it('parses and freezes a valid config', () => {
-    const config = loadConfig({ SHARD_ID: 'shard-2', HTTP_PORT: '9500' });
-    expect(config).toEqual({ shardId: 'shard-2', httpPort: 9500, httpHost: '127.0.0.1' });
+  it('parses and freezes a valid config, taking the shard’s topics from the map', () => {
+    const config = loadConfig({ ...base, HTTP_PORT: '9500', SNAPSHOT_EVERY_COMMANDS: '50' });
+    expect(config).toMatchObject({ shardId: 'shard-2', httpPort: 9500, httpHost: '127.0.0.1', snapshotEveryCommands: 50, depthEveryCommands: 100 });
+    expect(config.shard).toMatchObject({ kafkaInputTopic: 'shard-2-input', kafkaPreloadTopic: 'shard-2-preload', kafkaOutputTopic: 'shard-2-output' });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it.each([['Shard_1'], ['-x'], ['a b']])('rejects SHARD_ID=%p', (id) => {
-    expect(() => loadConfig({ SHARD_ID: id })).toThrow(/SHARD_ID must be/);
+  it('reads a YAML shard map file', () => {
+    const yaml = 'shards:\n  - shardId: shard-2\n    kafkaInputTopic: eu-orders\n';
+    const config = loadConfig({ ...base, SHARD_COUNT: undefined, SHARD_MAP_FILE: '/etc/shardex/shards.yaml' }, () => yaml);
+    expect(config.shard.kafkaInputTopic).toBe('eu-orders');
   });
 
-  it('rejects a bad HTTP_PORT', () => {
-    expect(() => loadConfig({ SHARD_ID: 'shard-1', HTTP_PORT: '70000' })).toThrow(/HTTP_PORT/);
+  it('refuses a shard the map does not list, and bad numbers', () => {
+    expect(() => loadConfig({ ...base, SHARD_ID: 'shard-9' })).toThrow(/not in the shard map/);
+    expect(() => loadConfig({ ...base, SHARD_ID: 'Shard_1' })).toThrow(/SHARD_ID must be/);
+    expect(() => loadConfig({ ...base, HTTP_PORT: '70000' })).toThrow(/HTTP_PORT/);
+    expect(() => loadConfig({ ...base, SNAPSHOT_EVERY_COMMANDS: '0' })).toThrow(/SNAPSHOT_EVERY_COMMANDS/);
+  });
+
+  it('runs as the legacy engine when sharding is disabled', () => {
+    expect(loadConfig({ ...base, SHARD_COUNT: undefined, SHARDING_ENABLED: 'false', SHARD_ID: 'legacy' }).shard.kafkaInputTopic).toBe('matching_engine_input');
   });
 });

@@ -41,6 +41,8 @@ export interface KafkaConsumer {
   commit(topic: string, partition: number, nextOffset: string): Promise<void>;
   /** The earliest retained offset of each partition of a topic. */
   earliestOffsets(topic: string): Promise<Map<number, string>>;
+  /** The next offset to be written (high watermark) of each partition of a topic. */
+  latestOffsets(topic: string): Promise<Map<number, string>>;
   /** Committed offsets of this group for a topic. */
   committedOffsets(topic: string): Promise<Map<number, string>>;
   disconnect(): Promise<void>;
@@ -98,6 +100,10 @@ export function createKafkaConsumer({ groupId, ...client }: KafkaConsumerOptions
     async earliestOffsets(topic) {
       const offsets = await admin.fetchTopicOffsets(topic);
       return new Map(offsets.map((p) => [p.partition, p.low]));
+    },
+    async latestOffsets(topic) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((p) => [p.partition, p.high]));
     },
     async committedOffsets(topic) {
       const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
