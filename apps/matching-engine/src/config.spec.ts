@@ -1,6 +1,11 @@
 import { ConfigError, loadConfig } from './config';
 
-const base = { SHARD_ID: 'shard-2', KAFKA_BROKERS: '127.0.0.1:9092', MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/shardex', SHARD_COUNT: '3' };
+const base = {
+  SHARD_ID: 'shard-2',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/shardex',
+  SHARD_COUNT: '3',
+};
 
 describe('matching-engine config', () => {
   it('requires SHARD_ID, brokers and a database', () => {
@@ -12,14 +17,27 @@ describe('matching-engine config', () => {
 
   it('parses and freezes a valid config, taking the shard’s topics from the map', () => {
     const config = loadConfig({ ...base, HTTP_PORT: '9500', SNAPSHOT_EVERY_COMMANDS: '50' });
-    expect(config).toMatchObject({ shardId: 'shard-2', httpPort: 9500, httpHost: '127.0.0.1', snapshotEveryCommands: 50, depthEveryCommands: 100 });
-    expect(config.shard).toMatchObject({ kafkaInputTopic: 'shard-2-input', kafkaPreloadTopic: 'shard-2-preload', kafkaOutputTopic: 'shard-2-output' });
+    expect(config).toMatchObject({
+      shardId: 'shard-2',
+      httpPort: 9500,
+      httpHost: '127.0.0.1',
+      snapshotEveryCommands: 50,
+      depthEveryCommands: 100,
+    });
+    expect(config.shard).toMatchObject({
+      kafkaInputTopic: 'shard-2-input',
+      kafkaPreloadTopic: 'shard-2-preload',
+      kafkaOutputTopic: 'shard-2-output',
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reads a YAML shard map file', () => {
     const yaml = 'shards:\n  - shardId: shard-2\n    kafkaInputTopic: eu-orders\n';
-    const config = loadConfig({ ...base, SHARD_COUNT: undefined, SHARD_MAP_FILE: '/etc/shardex/shards.yaml' }, () => yaml);
+    const config = loadConfig(
+      { ...base, SHARD_COUNT: undefined, SHARD_MAP_FILE: '/etc/shardex/shards.yaml' },
+      () => yaml,
+    );
     expect(config.shard.kafkaInputTopic).toBe('eu-orders');
   });
 
@@ -31,6 +49,9 @@ describe('matching-engine config', () => {
   });
 
   it('runs as the legacy engine when sharding is disabled', () => {
-    expect(loadConfig({ ...base, SHARD_COUNT: undefined, SHARDING_ENABLED: 'false', SHARD_ID: 'legacy' }).shard.kafkaInputTopic).toBe('matching_engine_input');
+    expect(
+      loadConfig({ ...base, SHARD_COUNT: undefined, SHARDING_ENABLED: 'false', SHARD_ID: 'legacy' }).shard
+        .kafkaInputTopic,
+    ).toBe('matching_engine_input');
   });
 });

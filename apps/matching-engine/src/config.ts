@@ -33,19 +33,30 @@ export class ConfigError extends Error {
 
 const SHARD_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}-${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer ${min}-${max}, got "${raw}"`);
   return n;
 }
 
 /** `readFile` is injectable so tests need no files; the default reads SHARD_MAP_FILE from disk. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): EngineConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): EngineConfig {
   const shardId = env['SHARD_ID'];
   if (!shardId) throw new ConfigError('SHARD_ID is required (e.g. SHARD_ID=shard-1)');
-  if (!SHARD_ID.test(shardId)) throw new ConfigError(`SHARD_ID must be lower-case letters, digits, _ and -, got "${shardId}"`);
+  if (!SHARD_ID.test(shardId))
+    throw new ConfigError(`SHARD_ID must be lower-case letters, digits, _ and -, got "${shardId}"`);
   const brokers = (env['KAFKA_BROKERS'] ?? '')
     .split(',')
     .map((b) => b.trim())
@@ -54,7 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile: (path
     throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
   }
   const mysqlUrl = env['MYSQL_URL'] ?? '';
-  if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl)) throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
+  if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl))
+    throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
 
   let shardMap: ShardMap;
   try {
@@ -63,8 +75,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile: (path
   } catch (err) {
     throw new ConfigError(`shard map: ${(err as Error).message}`);
   }
-  const shard = shardMap.shards.find((s) => s.shardId === shardId) ?? (shardMap.shardingEnabled ? undefined : shardMap.shards[0]);
-  if (!shard) throw new ConfigError(`SHARD_ID "${shardId}" is not in the shard map (${shardMap.shards.map((s) => s.shardId).join(', ')})`);
+  const shard =
+    shardMap.shards.find((s) => s.shardId === shardId) ?? (shardMap.shardingEnabled ? undefined : shardMap.shards[0]);
+  if (!shard)
+    throw new ConfigError(
+      `SHARD_ID "${shardId}" is not in the shard map (${shardMap.shards.map((s) => s.shardId).join(', ')})`,
+    );
 
   return Object.freeze({
     shardId,

@@ -24,7 +24,11 @@ export function createMetrics(engine: ShardEngine, writeBuffer: WriteBuffer, sha
   };
   counter('shardex_engine_commands_total', 'Commands applied to the order book.', () => engine.metrics.commandsApplied);
   counter('shardex_engine_events_total', 'Events published to the output topic.', () => engine.metrics.eventsPublished);
-  counter('shardex_engine_dead_letters_total', 'Undecodable messages sent to the dead-letter topic.', () => engine.metrics.deadLettered);
+  counter(
+    'shardex_engine_dead_letters_total',
+    'Undecodable messages sent to the dead-letter topic.',
+    () => engine.metrics.deadLettered,
+  );
   counter('shardex_engine_batches_total', 'Kafka batches processed.', () => engine.metrics.batches);
   const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
     new Gauge({
@@ -51,8 +55,19 @@ export function createMetrics(engine: ShardEngine, writeBuffer: WriteBuffer, sha
       for (const s of STATES) this.set({ state: s }, engine.state === s ? 1 : 0);
     },
   });
-  const wb = (key: 'buffered' | 'flushCount' | 'totalFlushed' | 'failedFlushes' | 'retries' | 'avgFlushTimeMs' | 'lastFlushTimeMs' | 'lastFlushSize', name: string, help: string) =>
-    gauge(name, help, () => writeBuffer.getMetrics()[key]);
+  const wb = (
+    key:
+      | 'buffered'
+      | 'flushCount'
+      | 'totalFlushed'
+      | 'failedFlushes'
+      | 'retries'
+      | 'avgFlushTimeMs'
+      | 'lastFlushTimeMs'
+      | 'lastFlushSize',
+    name: string,
+    help: string,
+  ) => gauge(name, help, () => writeBuffer.getMetrics()[key]);
   wb('buffered', 'shardex_write_buffer_buffered_rows', 'Rows waiting or in flight.');
   wb('flushCount', 'shardex_write_buffer_flushes', 'Successful flushes.');
   wb('totalFlushed', 'shardex_write_buffer_rows_written', 'Rows written.');
@@ -65,14 +80,24 @@ export function createMetrics(engine: ShardEngine, writeBuffer: WriteBuffer, sha
 }
 
 /** /health (the process answers), /ready (RUNNING and caught up), /metrics (Prometheus). */
-export function createHttpServer(engine: ShardEngine, registry: Registry, { readyLag = 1000 }: { readyLag?: number } = {}): Server {
+export function createHttpServer(
+  engine: ShardEngine,
+  registry: Registry,
+  { readyLag = 1000 }: { readyLag?: number } = {},
+): Server {
   return createServer((req, res): void => {
-    const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown): void =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.method !== 'GET') return json(405, { statusCode: 405, error: 'Method Not Allowed' });
     if (req.url === '/health') return json(200, { status: 'ok', state: engine.state });
     if (req.url === '/ready') {
       void engine.inputLag().then(
-        (lag) => json(engine.state === 'RUNNING' && lag <= readyLag ? 200 : 503, { ready: engine.state === 'RUNNING' && lag <= readyLag, state: engine.state, lag }),
+        (lag) =>
+          json(engine.state === 'RUNNING' && lag <= readyLag ? 200 : 503, {
+            ready: engine.state === 'RUNNING' && lag <= readyLag,
+            state: engine.state,
+            lag,
+          }),
         (err: Error) => json(503, { ready: false, state: engine.state, error: err.message }),
       );
       return;

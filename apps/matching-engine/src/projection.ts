@@ -69,10 +69,28 @@ export class OrderProjection {
           this.push(out, e.payload.orderId, e.seq, issuedAt, e.payload.filledQuantity, 'FILLED', null, true);
           break;
         case 'ORDER_CANCELED':
-          this.push(out, e.payload.orderId, e.seq, issuedAt, e.payload.filledQuantity, 'CANCELED', e.payload.reason, true);
+          this.push(
+            out,
+            e.payload.orderId,
+            e.seq,
+            issuedAt,
+            e.payload.filledQuantity,
+            'CANCELED',
+            e.payload.reason,
+            true,
+          );
           break;
         case 'ORDER_EXPIRED':
-          this.push(out, e.payload.orderId, e.seq, issuedAt, e.payload.filledQuantity, 'EXPIRED', e.payload.reason, true);
+          this.push(
+            out,
+            e.payload.orderId,
+            e.seq,
+            issuedAt,
+            e.payload.filledQuantity,
+            'EXPIRED',
+            e.payload.reason,
+            true,
+          );
           break;
         case 'TRADE': {
           const p = e.payload;

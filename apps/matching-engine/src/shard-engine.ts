@@ -127,7 +127,10 @@ export class ShardEngine {
       this.projection = new OrderProjection(shard.shardId, latest.state.orders);
       this.lastIssuedAt = latest.state.lastIssuedAt;
       this.metrics.lastSnapshotSeq = latest.seq;
-      logger.info({ snapshotId: latest.id, seq: latest.seq, state: this.book.engineState, openOrders: this.book.openOrderCount }, 'restored snapshot');
+      logger.info(
+        { snapshotId: latest.id, seq: latest.seq, state: this.book.engineState, openOrders: this.book.openOrderCount },
+        'restored snapshot',
+      );
     } else {
       this.book = new OrderBook({ shardId: shard.shardId });
       this.projection = new OrderProjection(shard.shardId);
@@ -139,7 +142,10 @@ export class ShardEngine {
       for (const [partition, low] of earliest) {
         const fromSnapshot = latest?.offsets[topic]?.[String(partition)];
         // A snapshot's offset may have been deleted by retention since: never seek below what is retained.
-        this.positions.set(`${topic}:${partition}`, fromSnapshot !== undefined && BigInt(fromSnapshot) > BigInt(low) ? fromSnapshot : low);
+        this.positions.set(
+          `${topic}:${partition}`,
+          fromSnapshot !== undefined && BigInt(fromSnapshot) > BigInt(low) ? fromSnapshot : low,
+        );
       }
     }
     this.lastSnapshotAt = this.d.now();
@@ -172,7 +178,10 @@ export class ShardEngine {
     this.inputPaused = !running;
   }
 
-  private async handleBatch(messages: ConsumedMessage[], control: { shouldContinue(): boolean; heartbeat(): Promise<void> }): Promise<string | undefined> {
+  private async handleBatch(
+    messages: ConsumedMessage[],
+    control: { shouldContinue(): boolean; heartbeat(): Promise<void> },
+  ): Promise<string | undefined> {
     const { shard, consumer, writeBuffer } = this.d;
     let last: string | undefined;
     const sends: Array<Promise<void>> = [];
@@ -212,7 +221,11 @@ export class ShardEngine {
       const lifecycleChanged = this.book.engineState !== stateBefore;
       if (lifecycleChanged) this.applyPause();
       // A snapshot right after a lifecycle change pins where it happened relative to the input topic.
-      if (lifecycleChanged || this.sinceSnapshot >= this.d.snapshotEveryCommands || this.d.now() - this.lastSnapshotAt >= this.d.snapshotEveryMs) {
+      if (
+        lifecycleChanged ||
+        this.sinceSnapshot >= this.d.snapshotEveryCommands ||
+        this.d.now() - this.lastSnapshotAt >= this.d.snapshotEveryMs
+      ) {
         await Promise.all(sends.splice(0));
         await this.snapshot();
       }
@@ -236,7 +249,12 @@ export class ShardEngine {
     if (decoded.ok) {
       const command: Command = decoded.value;
       if (m.topic === shard.kafkaPreloadTopic && !isLifecycleCommand(command)) {
-        this.deadLetter(m, 'ENGINE_ERR_WRONG_TOPIC', `${command.code} belongs on the input topic, not the preload topic`, sends);
+        this.deadLetter(
+          m,
+          'ENGINE_ERR_WRONG_TOPIC',
+          `${command.code} belongs on the input topic, not the preload topic`,
+          sends,
+        );
         return [];
       }
       this.lastIssuedAt = command.issuedAt;
@@ -259,7 +277,8 @@ export class ShardEngine {
 
   private deadLetter(m: ConsumedMessage, code: string, reason: string, sends: Array<Promise<void>>): void {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
+    for (const [k, v] of Object.entries(m.headers))
+      if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
     const record: OutgoingRecord = {
       topic: this.d.shard.kafkaDlqTopic,
       key: m.key?.toString() ?? '',
@@ -285,7 +304,11 @@ export class ShardEngine {
       const i = key.lastIndexOf(':');
       (offsets[key.slice(0, i)] ??= {})[key.slice(i + 1)] = offset;
     }
-    const state: EngineSnapshotState = { book: this.book.snapshot(), orders: this.projection.export(), lastIssuedAt: this.lastIssuedAt };
+    const state: EngineSnapshotState = {
+      book: this.book.snapshot(),
+      orders: this.projection.export(),
+      lastIssuedAt: this.lastIssuedAt,
+    };
     const now = this.d.now();
     await this.d.snapshots.save(this.d.shard.shardId, this.book.lastSeq, offsets, state, now);
     this.sinceSnapshot = 0;
@@ -317,4 +340,3 @@ function sniff(value: Buffer | null): { orderId?: string; userId?: string; symbo
     return {};
   }
 }
-

@@ -44,11 +44,13 @@ export function shardTopics(
 
 /**
  * Creates the topics that do not exist; checks those that do have at least the partitions asked for (fewer
- * partitions would silently change which partition a key lands on, so that is an error, not a warning).
+ * partitions would silently change which partition a key lands on, so that is an error, not a warning) unless
+ * `checkExisting` is false (a service creating defaults for what is missing, leaving operators' topics alone).
  */
 export async function ensureTopics(
   client: KafkaClientOptions,
   specs: readonly TopicSpec[],
+  { checkExisting = true }: { checkExisting?: boolean } = {},
 ): Promise<{ created: string[]; existing: string[] }> {
   for (const s of specs) {
     if (!Number.isInteger(s.partitions) || s.partitions < 1)
@@ -79,7 +81,7 @@ export async function ensureTopics(
         });
     }
     const existing = specs.filter((s) => present.has(s.topic));
-    if (existing.length > 0) {
+    if (checkExisting && existing.length > 0) {
       const meta = await admin.fetchTopicMetadata({ topics: existing.map((s) => s.topic) });
       for (const t of meta.topics) {
         const want = existing.find((s) => s.topic === t.name)?.partitions ?? 0;
