@@ -16,7 +16,11 @@ export interface RunningShard {
 }
 
 /** Wires one shard process from its config: database, topics, producer, consumer, write buffer, engine, HTTP. */
-export async function startShard(config: EngineConfig, log: Logger): Promise<RunningShard> {
+export async function startShard(
+  config: EngineConfig,
+  log: Logger,
+  onFatal?: (err: unknown) => void,
+): Promise<RunningShard> {
   const db = createDb({ url: config.mysqlUrl, logger: log });
   await migrateLatest(db);
   const kafka = { brokers: config.kafkaBrokers, clientId: `shardex-engine-${config.shardId}`, logger: log };
@@ -30,7 +34,7 @@ export async function startShard(config: EngineConfig, log: Logger): Promise<Run
   );
   const producer = createKafkaProducer(kafka);
   await producer.connect();
-  const consumer = createKafkaConsumer({ ...kafka, groupId: `shardex-engine-${config.shardId}` });
+  const consumer = createKafkaConsumer({ ...kafka, groupId: config.consumerGroup });
   await consumer.connect();
   const inputPartitions = (await consumer.earliestOffsets(config.shard.kafkaInputTopic)).size;
   if (inputPartitions !== 1) {
@@ -56,6 +60,7 @@ export async function startShard(config: EngineConfig, log: Logger): Promise<Run
     snapshotEveryMs: config.snapshotEveryMs,
     depthEveryCommands: config.depthEveryCommands,
     depthLevels: config.depthLevels,
+    ...(onFatal && { onFatal }),
   });
   const server = createHttpServer(engine, createMetrics(engine, writeBuffer, config.shardId));
   await new Promise<void>((resolve) => server.listen(config.httpPort, config.httpHost, resolve));

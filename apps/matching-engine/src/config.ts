@@ -24,6 +24,8 @@ export interface EngineConfig {
   readonly writeBatchSize: number;
   readonly writeFlushMs: number;
   readonly logLevel: string;
+  /** Kafka consumer group; default `shardex-engine-<shardId>`. */
+  readonly consumerGroup: string;
 }
 
 export class ConfigError extends Error {
@@ -97,5 +99,6 @@ export function loadConfig(
     writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 500, 1, 100_000),
     writeFlushMs: int(env, 'WRITE_FLUSH_MS', 50, 1, 60_000),
     logLevel: env['LOG_LEVEL'] ?? 'info',
+    consumerGroup: env['CONSUMER_GROUP'] || `shardex-engine-${shardId}`,
   });
 }

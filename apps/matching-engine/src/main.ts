@@ -5,7 +5,11 @@ import { loadConfig } from './config';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, base: { service: 'matching-engine', shardId: config.shardId } });
-  const shard = await startShard(config, log);
+  const shard = await startShard(config, log, (err) => {
+    // The book is ahead of what is durable: exit, and let the restart replay from the last snapshot.
+    log.fatal({ err }, 'fatal: exiting for a replay from the last snapshot');
+    process.exit(1);
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -89,6 +89,7 @@ async function setUp(extraEnv: NodeJS.ProcessEnv = {}): Promise<Harness> {
     SHARD_MAP: JSON.stringify(map),
     HTTP_PORT: '0',
     DEPTH_EVERY_COMMANDS: '1000000',
+    CONSUMER_GROUP: `engine-spec-${topics.name('input')}`,
     WRITE_FLUSH_MS: '20',
     ...extraEnv,
   };

@@ -19,6 +19,8 @@ export interface EngineSnapshotState {
   orders: Array<[string, OrderStatics]>;
   /** issuedAt of the last applied command: the time of rows written for engine-initiated events. */
   lastIssuedAt: number;
+  /** Commands since the last DEPTH round: DEPTH events take sequence numbers, so their cadence must survive a restart. */
+  sinceDepth: number;
 }
 
 export interface EngineLogger {
@@ -51,6 +53,12 @@ export interface ShardEngineDeps {
   depthLevels?: number;
   /** Wall clock, used only to decide when a time-based snapshot is due (never for engine output). */
   now?: () => number;
+  /**
+   * Called when a batch fails after its commands were applied (events not acknowledged, rows not written): the
+   * in-memory book is then ahead of what is durable, and the only safe way on is to restart from the last snapshot.
+   * The process's main exits on it; the default rethrows.
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 /** Headers a dead-letter record adds to the original message's. */
@@ -76,6 +84,7 @@ export class ShardEngine {
   /** The consumer starts unpaused; start() pauses input unless the restored state is RUNNING. */
   private inputPaused = false;
   private stopping = false;
+  private failed = false;
   readonly metrics: EngineMetrics = {
     commandsApplied: 0,
     eventsPublished: 0,
@@ -86,7 +95,10 @@ export class ShardEngine {
     lastSnapshotAt: null,
     lastSnapshotSeq: null,
   };
-  private readonly d: Required<Omit<ShardEngineDeps, 'now'>> & { now: () => number };
+  private readonly d: Required<Omit<ShardEngineDeps, 'now' | 'onFatal'>> & {
+    now: () => number;
+    onFatal: (err: unknown) => void;
+  };
 
   constructor(deps: ShardEngineDeps) {
     this.d = {
@@ -95,6 +107,9 @@ export class ShardEngine {
       depthEveryCommands: 100,
       depthLevels: 10,
       now: Date.now,
+      onFatal: (err: unknown) => {
+        throw err;
+      },
       ...deps,
     };
   }
@@ -126,6 +141,7 @@ export class ShardEngine {
       this.book = OrderBook.restore(latest.state.book, { shardId: shard.shardId });
       this.projection = new OrderProjection(shard.shardId, latest.state.orders);
       this.lastIssuedAt = latest.state.lastIssuedAt;
+      this.sinceDepth = latest.state.sinceDepth;
       this.metrics.lastSnapshotSeq = latest.seq;
       logger.info(
         { snapshotId: latest.id, seq: latest.seq, state: this.book.engineState, openOrders: this.book.openOrderCount },
@@ -308,6 +324,7 @@ export class ShardEngine {
       book: this.book.snapshot(),
       orders: this.projection.export(),
       lastIssuedAt: this.lastIssuedAt,
+      sinceDepth: this.sinceDepth,
     };
     const now = this.d.now();
     await this.d.snapshots.save(this.d.shard.shardId, this.book.lastSeq, offsets, state, now);
