@@ -11,6 +11,7 @@ import {
   type TestDatabase,
   type TestTopics,
 } from '@shardex/testing';
+import type { AddressInfo } from 'node:net';
 import type { Consumer } from 'kafkajs';
 import pino from 'pino';
 import { type RunningShard, startShard } from './app';
@@ -143,6 +144,13 @@ describe('shard engine (real Kafka + MySQL)', () => {
       );
     await new Promise((r) => setTimeout(r, 1_000));
     expect(h.events.filter((e) => e.code === 'ORDER_ACCEPTED')).toEqual([]);
+    const port = (h.shard.server.address() as AddressInfo).port;
+    const get = async (url: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${url}`);
+      return { status: res.status, body: await res.text() };
+    };
+    expect(await get('/health')).toMatchObject({ status: 200 });
+    expect(await get('/ready')).toMatchObject({ status: 503 }); // INITIALIZED, not RUNNING
     expect(Number((await h.db('orders').count({ n: '*' }))[0]?.['n'])).toBe(0);
 
     await router.broadcastToAllShards(cmd({ code: 'START_ENGINE', payload: {} }));
@@ -167,6 +175,11 @@ describe('shard engine (real Kafka + MySQL)', () => {
       'ORDER_ACCEPTED',
     ]);
     await until('rows', async () => Number((await h?.db('orders').count({ n: '*' }))?.[0]?.['n']) === 5);
+    await until('ready', async () => (await get('/ready')).status === 200);
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toMatch(/shardex_engine_commands_total\{shard="shard-1"\} 7/);
+    expect(metrics).toMatch(/shardex_engine_state\{state="RUNNING",shard="shard-1"\} 1/);
+    expect(metrics).toMatch(/shardex_write_buffer_rows_written\{shard="shard-1"\} \d+/);
     // A re-broadcast lifecycle command is harmless: acknowledged, nothing changes.
     await router.broadcastToAllShards({
       commandId: 'cmd-1',
