@@ -47,9 +47,13 @@ case "$action" in
     echo "shardex stack:"
     echo "  kafka: $KAFKA_BROKERS   mysql: $MYSQL_URL"
     start_app gateway "http://127.0.0.1:$GATEWAY_PORT/health" PORT="$GATEWAY_PORT" KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$MYSQL_URL"
-    start_app matching-engine "http://127.0.0.1:$ENGINE_HTTP_PORT/health" SHARD_ID=shard-1 HTTP_PORT="$ENGINE_HTTP_PORT" \
-      KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$MYSQL_URL"
+    start_app matching-engine "http://127.0.0.1:$ENGINE_HTTP_PORT/health" SHARD_ID=shard-1 SHARD_COUNT=1 HTTP_PORT="$ENGINE_HTTP_PORT" \
+      KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex"
     node tools/infra/bin/infra.cjs status --profile stack
+    echo
+    echo "demo: lifecycle broadcast, three orders, and what shard-1 wrote to MySQL:"
+    KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 node -r tsx/cjs tools/scripts/stack-demo.ts
+    echo
     echo "stop everything with: npm run stack:down"
     ;;
   down)
