@@ -4,15 +4,9 @@ import type { Command, InstrumentSpec } from '@shardex/contracts';
 import { encodeCommand } from '@shardex/contracts';
 import { TEST } from '@shardex/contracts/testing';
 import { createDb, type Knex } from '@shardex/db';
+import { createShardUnderTest } from './testing/shard-env';
 import { createKafkaProducer } from '@shardex/kafka';
-import {
-  createTestDatabase,
-  createTestKafka,
-  createTestTopics,
-  getTestInfra,
-  type TestDatabase,
-  type TestTopics,
-} from '@shardex/testing';
+import { createTestKafka, getTestInfra, type TestDatabase, type TestTopics } from '@shardex/testing';
 
 // Crash safety: the same input through an uninterrupted shard and through one SIGKILLed at random points (and
 // restarted each time, from its snapshots) must leave identical `orders` and `trades` — nothing lost, nothing
@@ -82,33 +76,15 @@ interface Run {
 }
 
 async function prepare(name: string, commands: Command[]): Promise<Run> {
-  const topics = await createTestTopics(['input', 'preload', 'output', 'dlq']);
-  const tdb = await createTestDatabase(name);
+  // The test watches for the 'matching engine started' line, hence info logs.
+  const {
+    topics,
+    tdb,
+    env: shardEnv,
+    group,
+  } = await createShardUnderTest(name, { SNAPSHOT_EVERY_COMMANDS: '500', LOG_LEVEL: 'info' });
+  const env = { ...process.env, ...shardEnv };
   const infra = getTestInfra();
-  const group = `crash-spec-${topics.name('input')}`;
-  const env = {
-    ...process.env,
-    SHARD_ID: 'shard-1',
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    MYSQL_URL: tdb.url,
-    SHARD_MAP: JSON.stringify({
-      shards: [
-        {
-          shardId: 'shard-1',
-          kafkaInputTopic: topics.name('input'),
-          kafkaPreloadTopic: topics.name('preload'),
-          kafkaOutputTopic: topics.name('output'),
-          kafkaDlqTopic: topics.name('dlq'),
-        },
-      ],
-    }),
-    HTTP_PORT: '0',
-    CONSUMER_GROUP: group,
-    SNAPSHOT_EVERY_COMMANDS: '500',
-    WRITE_FLUSH_MS: '20',
-    // The test watches for the 'matching engine started' line.
-    LOG_LEVEL: 'info',
-  };
   const producer = createKafkaProducer({ brokers: infra.kafkaBrokers, clientId: 'crash-spec' });
   await producer.connect();
   const send = (topic: string, c: Command) => producer.send({ topic, ...encodeCommand(c) });

@@ -3,20 +3,14 @@ import { placeOrder, TEST } from '@shardex/contracts/testing';
 import { createDb, type Knex } from '@shardex/db';
 import { createKafkaProducer, type KafkaProducer } from '@shardex/kafka';
 import { createOrderRouter, type OrderRouter } from '@shardex/order-router';
-import {
-  createTestDatabase,
-  createTestKafka,
-  createTestTopics,
-  getTestInfra,
-  type TestDatabase,
-  type TestTopics,
-} from '@shardex/testing';
+import { createTestKafka, getTestInfra, type TestDatabase, type TestTopics } from '@shardex/testing';
 import type { AddressInfo } from 'node:net';
 import type { Consumer } from 'kafkajs';
 import pino from 'pino';
 import { type RunningShard, startShard } from './app';
 import { loadConfig } from './config';
 import { DLQ_CODE } from './shard-engine';
+import { createShardUnderTest } from './testing/shard-env';
 
 // The shard process, wired as in production (real Kafka, real MySQL), driven through its topics.
 
@@ -68,32 +62,9 @@ async function read(
   return consumer;
 }
 
-async function setUp(extraEnv: NodeJS.ProcessEnv = {}): Promise<Harness> {
-  const topics = await createTestTopics(['input', 'preload', { name: 'output', partitions: 2 }, 'dlq']);
-  const tdb = await createTestDatabase('engine');
+async function setUp(extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const { topics, tdb, env } = await createShardUnderTest('engine', { DEPTH_EVERY_COMMANDS: '1000000', ...extraEnv });
   const infra = getTestInfra();
-  const map = {
-    shards: [
-      {
-        shardId: 'shard-1',
-        kafkaInputTopic: topics.name('input'),
-        kafkaPreloadTopic: topics.name('preload'),
-        kafkaOutputTopic: topics.name('output'),
-        kafkaDlqTopic: topics.name('dlq'),
-      },
-    ],
-  };
-  const env = {
-    SHARD_ID: 'shard-1',
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    MYSQL_URL: tdb.url,
-    SHARD_MAP: JSON.stringify(map),
-    HTTP_PORT: '0',
-    DEPTH_EVERY_COMMANDS: '1000000',
-    CONSUMER_GROUP: `engine-spec-${topics.name('input')}`,
-    WRITE_FLUSH_MS: '20',
-    ...extraEnv,
-  };
   const quiet = pino({ level: 'warn' });
   const shard = await startShard(loadConfig(env), quiet);
   const producer = createKafkaProducer({ brokers: infra.kafkaBrokers, clientId: 'engine-spec' });

@@ -1,0 +1,43 @@
+import {
+  createTestDatabase,
+  createTestTopics,
+  getTestInfra,
+  type TestDatabase,
+  type TestTopics,
+} from '@shardex/testing';
+
+/** A shard's own unique topics and database, and the environment a shard process needs to run on them. */
+export interface ShardUnderTest {
+  topics: TestTopics;
+  tdb: TestDatabase;
+  env: Record<string, string>;
+  /** Its consumer group, unique like its topics. */
+  group: string;
+}
+
+export async function createShardUnderTest(
+  label: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ShardUnderTest> {
+  const topics = await createTestTopics(['input', 'preload', { name: 'output', partitions: 2 }, 'dlq']);
+  const tdb = await createTestDatabase(label);
+  const group = `${label}-${topics.name('input')}`;
+  const shard = {
+    shardId: 'shard-1',
+    kafkaInputTopic: topics.name('input'),
+    kafkaPreloadTopic: topics.name('preload'),
+    kafkaOutputTopic: topics.name('output'),
+    kafkaDlqTopic: topics.name('dlq'),
+  };
+  const env = {
+    SHARD_ID: 'shard-1',
+    KAFKA_BROKERS: getTestInfra().kafkaBrokers.join(','),
+    MYSQL_URL: tdb.url,
+    SHARD_MAP: JSON.stringify({ shards: [shard] }),
+    HTTP_PORT: '0',
+    CONSUMER_GROUP: group,
+    WRITE_FLUSH_MS: '20',
+    ...extraEnv,
+  };
+  return { topics, tdb, env, group };
+}
