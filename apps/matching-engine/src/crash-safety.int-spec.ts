@@ -201,5 +201,6 @@ describe('crash safety (shard process killed with SIGKILL)', () => {
     expect(actual.trades.length).toBe(expected.trades.length);
     expect(actual.orders.length).toBe(expected.orders.length);
     expect(actual).toEqual(expected);
-  });
+    // Five process starts of ~20 s each: well past jest's default integration timeout, on a slow machine even more.
+  }, 600_000);
 });
