@@ -46,7 +46,12 @@ async function startContainers(log: Log): Promise<ProvidedInfra> {
     import('@testcontainers/mysql'),
   ]);
   const [kafka, mysql] = await Promise.allSettled([
-    new KafkaContainer(KAFKA_IMAGE).withKraft().start(),
+    // Same broker settings as tools/infra: topics are created explicitly (tests rely on a missing topic staying
+    // missing), and lone consumers need not wait for a group to fill.
+    new KafkaContainer(KAFKA_IMAGE)
+      .withKraft()
+      .withEnvironment({ KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false', KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0' })
+      .start(),
     new MySqlContainer(MYSQL_IMAGE).withRootPassword('shardex').start(),
   ]);
   if (kafka.status === 'rejected' || mysql.status === 'rejected') {
