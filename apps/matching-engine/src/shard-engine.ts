@@ -5,6 +5,7 @@ import {
   type EngineEvent,
   type EngineState,
   isLifecycleCommand,
+  type Logger,
 } from '@shardex/contracts';
 import type { SnapshotStore, TopicOffsets } from '@shardex/db';
 import type { ConsumedMessage, KafkaConsumer } from '@shardex/kafka';
@@ -21,12 +22,6 @@ export interface EngineSnapshotState {
   lastIssuedAt: number;
   /** Commands since the last DEPTH round: DEPTH events take sequence numbers, so their cadence must survive a restart. */
   sinceDepth: number;
-}
-
-export interface EngineLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
 }
 
 export interface EngineMetrics {
@@ -46,7 +41,7 @@ export interface ShardEngineDeps {
   producer: ProducerPort & { flush(): Promise<void> };
   writeBuffer: WriteBuffer;
   snapshots: SnapshotStore;
-  logger: EngineLogger;
+  logger: Logger;
   snapshotEveryCommands?: number;
   snapshotEveryMs?: number;
   depthEveryCommands?: number;

@@ -5,3 +5,4 @@ export * from './commands';
 export * from './events';
 export * from './schemas';
 export * from './codec';
+export * from './logger';

@@ -1,3 +1,4 @@
+import type { Logger } from '@shardex/contracts';
 import knex, { type Knex } from 'knex';
 import { DbError } from './errors';
 
@@ -10,7 +11,7 @@ export interface DbOptions {
   /** How long a query may wait for a pooled connection before failing, ms; default 10,000. */
   acquireTimeoutMs?: number;
   /** Where knex's own warnings go (pool and connection trouble); default: knex's console output. */
-  logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
 export interface MysqlConnection {

@@ -1,13 +1,8 @@
+import type { Logger } from '@shardex/contracts';
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import { KafkaAdapterError } from './errors';
 
-/** pino-compatible subset. */
-export interface KafkaLogger {
-  debug?(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type KafkaLogger = Logger;
 
 export interface KafkaClientOptions {
   brokers: readonly string[];

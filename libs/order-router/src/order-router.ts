@@ -1,4 +1,4 @@
-import { type Command, encodeCommand, type OrderCommand } from '@shardex/contracts';
+import { type Command, encodeCommand, type Logger, type OrderCommand } from '@shardex/contracts';
 import { RouterError } from './errors';
 import type { ProducerPort } from './producer.port';
 import type { ShardInfo, ShardMap } from './shard-map';
@@ -12,10 +12,8 @@ export interface RoutingResult {
   error?: string;
 }
 
-/** pino-compatible subset. */
-export interface RouterLogger {
-  warn(obj: object, msg?: string): void;
-}
+/** The router only warns (a shard that could not be reached). */
+export type RouterLogger = Pick<Logger, 'warn'>;
 
 export interface OrderRouterOptions {
   shardMap: ShardMap;

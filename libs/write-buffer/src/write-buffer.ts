@@ -1,3 +1,4 @@
+import { type Logger, silentLogger } from '@shardex/contracts';
 import type { OrderRow, TradeRow } from '@shardex/db';
 import { WriteBufferError } from './errors';
 
@@ -9,12 +10,7 @@ export interface BatchWriteStats {
   retries: number;
 }
 
-/** pino-compatible subset. */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { Logger } from '@shardex/contracts';
 
 export interface FlushInfo {
   orders: number;
@@ -83,8 +79,6 @@ interface Entry<R> {
   seq: number;
 }
 
-const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
 function positiveInt(name: string, v: number): number {
   if (!Number.isSafeInteger(v) || v < 1)
     throw new WriteBufferError('WB_ERR_CONFIG', `${name} must be a positive integer, got ${v}`);
@@ -118,7 +112,7 @@ export function createWriteBufferCore({
   maxBufferedRows = 10_000,
   whenFull = 'wait',
   maxRetryDelayMs = 5_000,
-  logger = silent,
+  logger = silentLogger,
 }: WriteBufferCoreOptions): WriteBuffer {
   positiveInt('maxBatchSize', maxBatchSize);
   positiveInt('flushIntervalMs', flushIntervalMs);
