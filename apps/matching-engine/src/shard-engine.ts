@@ -70,8 +70,8 @@ export const DLQ_SOURCE = 'shardex-source';
 export class ShardEngine {
   private book!: OrderBook;
   private projection!: OrderProjection;
-  /** Next offset to read per "topic:partition" — what a snapshot records. */
-  private readonly positions = new Map<string, string>();
+  /** Next offset to read per topic and partition — in the very shape a snapshot records. */
+  private readonly positions: TopicOffsets = {};
   private sinceSnapshot = 0;
   private sinceDepth = 0;
   private lastSnapshotAt = 0;
@@ -122,7 +122,7 @@ export class ShardEngine {
     const topic = this.d.shard.kafkaInputTopic;
     let lag = 0n;
     for (const [partition, high] of await this.d.consumer.latestOffsets(topic)) {
-      const at = this.positions.get(`${topic}:${partition}`);
+      const at = this.positions[topic]?.[partition];
       if (at !== undefined && BigInt(high) > BigInt(at)) lag += BigInt(high) - BigInt(at);
     }
     return Number(lag);
@@ -153,18 +153,15 @@ export class ShardEngine {
       for (const [partition, low] of earliest) {
         const fromSnapshot = latest?.offsets[topic]?.[String(partition)];
         // A snapshot's offset may have been deleted by retention since: never seek below what is retained.
-        this.positions.set(
-          `${topic}:${partition}`,
-          fromSnapshot !== undefined && BigInt(fromSnapshot) > BigInt(low) ? fromSnapshot : low,
-        );
+        (this.positions[topic] ??= {})[partition] =
+          fromSnapshot !== undefined && BigInt(fromSnapshot) > BigInt(low) ? fromSnapshot : low;
       }
     }
     this.lastSnapshotAt = this.d.now();
     await consumer.subscribe(topics);
     await consumer.run((messages, control) => this.handleBatch(messages, control));
-    for (const [key, offset] of this.positions) {
-      const i = key.lastIndexOf(':');
-      consumer.seek(key.slice(0, i), Number(key.slice(i + 1)), offset);
+    for (const [topic, partitions] of Object.entries(this.positions)) {
+      for (const [partition, offset] of Object.entries(partitions)) consumer.seek(topic, Number(partition), offset);
     }
     this.applyPause();
   }
@@ -198,8 +195,7 @@ export class ShardEngine {
     const sends: Array<Promise<void>> = [];
     for (const m of messages) {
       if (this.stopping || !control.shouldContinue()) break;
-      const key = `${m.topic}:${m.partition}`;
-      const expected = this.positions.get(key);
+      const expected = this.positions[m.topic]?.[m.partition];
       // Exactly the next offset is applied. Behind it is a redelivery (already applied); ahead of it means the fetch
       // started from the group's committed offset before our seek took hold — go back and replay the gap.
       if (expected !== undefined && BigInt(m.offset) < BigInt(expected)) {
@@ -221,7 +217,7 @@ export class ShardEngine {
         await (row.kind === 'order' ? writeBuffer.addOrder(row.row) : writeBuffer.addTrade(row.row));
       }
       this.publish(events, sends);
-      this.positions.set(key, (BigInt(m.offset) + 1n).toString());
+      (this.positions[m.topic] ??= {})[m.partition] = (BigInt(m.offset) + 1n).toString();
       last = m.offset;
       this.metrics.commandsApplied++;
       this.sinceSnapshot++;
@@ -310,11 +306,9 @@ export class ShardEngine {
   private async snapshot(): Promise<void> {
     await this.d.producer.flush();
     await this.d.writeBuffer.flush();
-    const offsets: TopicOffsets = {};
-    for (const [key, offset] of this.positions) {
-      const i = key.lastIndexOf(':');
-      (offsets[key.slice(0, i)] ??= {})[key.slice(i + 1)] = offset;
-    }
+    const offsets: TopicOffsets = Object.fromEntries(
+      Object.entries(this.positions).map(([topic, p]) => [topic, { ...p }]),
+    );
     const state: EngineSnapshotState = {
       book: this.book.snapshot(),
       orders: this.projection.export(),

@@ -159,6 +159,11 @@ export function createKafkaProducer({
     inFlight.add(done);
   }
 
+  async function flush(): Promise<void> {
+    for (const topic of [...queues.keys()]) sendTopic(topic);
+    await Promise.allSettled([...inFlight]);
+  }
+
   return {
     async connect() {
       await admin.connect();
@@ -184,13 +189,9 @@ export function createKafkaProducer({
           );
       });
     },
-    async flush() {
-      for (const topic of [...queues.keys()]) sendTopic(topic);
-      await Promise.allSettled([...inFlight]);
-    },
+    flush,
     async disconnect() {
-      for (const topic of [...queues.keys()]) sendTopic(topic);
-      await Promise.allSettled([...inFlight]);
+      await flush();
       const p = producer;
       producer = null;
       await (await p)?.disconnect();

@@ -163,6 +163,11 @@ export function createWriteBufferCore({
     return min === Infinity ? addSeq : min - 1;
   }
 
+  /** After `failures` failed flushes in a row: flushIntervalMs doubling per failure, capped at maxRetryDelayMs. */
+  function retryDelay(failures: number): number {
+    return Math.min(maxRetryDelayMs, flushIntervalMs * 2 ** Math.min(failures - 1, 16));
+  }
+
   function schedule(delayMs: number): void {
     if (timer || closed) return;
     timer = setTimeout(() => {
@@ -265,7 +270,7 @@ export function createWriteBufferCore({
         m.consecutiveFailures++;
         const e = err as { message?: string; code?: string; errno?: number };
         m.lastError = { message: String(e?.message ?? err), code: e?.code, errno: e?.errno };
-        const delay = Math.min(maxRetryDelayMs, flushIntervalMs * 2 ** Math.min(m.consecutiveFailures - 1, 16));
+        const delay = retryDelay(m.consecutiveFailures);
         logger.error(
           { err, rows: batch.orders.size + batch.trades.size, buffered: buffered(), retryInMs: delay },
           'write-buffer flush failed; rows kept for the next attempt',
@@ -280,8 +285,7 @@ export function createWriteBufferCore({
         releaseRoom();
         releaseMarks();
         if (waiting() > 0) {
-          if (m.consecutiveFailures > 0)
-            schedule(Math.min(maxRetryDelayMs, flushIntervalMs * 2 ** Math.min(m.consecutiveFailures - 1, 16)));
+          if (m.consecutiveFailures > 0) schedule(retryDelay(m.consecutiveFailures));
           else if (waiting() >= maxBatchSize) setImmediate(() => runFlush(false).catch(() => undefined));
           else schedule(flushIntervalMs);
         }
@@ -401,11 +405,7 @@ export function createWriteBufferCore({
               { retriable: true },
             );
           }
-          const delay = Math.min(
-            maxRetryDelayMs,
-            flushIntervalMs * 2 ** Math.min(failures - 1, 16),
-            deadline - performance.now(),
-          );
+          const delay = Math.min(retryDelay(failures), deadline - performance.now());
           await new Promise((r) => setTimeout(r, Math.max(0, delay)));
         }
       }
