@@ -1,10 +1,23 @@
+import { sweepEphemeralKafka } from '@shardex/infra';
 import { createTestKafka, deleteTopics } from './kafka-topics';
 import { dropDatabases, listDatabases } from './mysql-database';
 import { isRunDatabase, isRunTopic } from './names';
 import type { TestInfra } from './test-infra';
 
-/** Deletes every topic and database the run `run` created and a test failed to drop. Returns what it removed. */
-export async function sweepRun(run: string, infra: TestInfra): Promise<{ topics: string[]; databases: string[] }> {
+export interface SweepResult {
+  topics: string[];
+  databases: string[];
+  /** Ids of the dedicated brokers (startDedicatedKafka) it killed and deleted. */
+  brokers: string[];
+}
+
+/**
+ * Deletes every topic and database the run `run` created and a test failed to drop, and kills and deletes the
+ * dedicated brokers of the run and any whose test process is gone. Returns what it removed.
+ */
+export async function sweepRun(run: string, infra: TestInfra): Promise<SweepResult> {
+  // Brokers first: they are local, and a leaked JVM must go even when the shared broker or server cannot be reached.
+  const brokers = (await sweepEphemeralKafka({ runId: run })).map((b) => b.id);
   const admin = createTestKafka('shardex-test-sweep', infra).admin();
   await admin.connect();
   let topics: string[];
@@ -16,5 +29,5 @@ export async function sweepRun(run: string, infra: TestInfra): Promise<{ topics:
   await deleteTopics(topics, infra);
   const databases = (await listDatabases(infra)).filter((d) => isRunDatabase(d, run));
   await dropDatabases(databases, infra);
-  return { topics, databases };
+  return { topics, databases, brokers };
 }

@@ -1,7 +1,7 @@
-import { renderServerProperties } from './kafka';
+import { kafkaJvmArgs, type KafkaNode, profileKafkaNode, renderKafkaProperties, renderServerProperties } from './kafka';
 import { renderInitSql, renderMyCnf, socketPath } from './mariadb';
-import { infraPaths } from './paths';
-import { getProfile, kafkaBrokers, mysqlUrl, PROFILES } from './profiles';
+import { ephemeralKafkaPaths, infraPaths, kafkaJarPaths } from './paths';
+import { getProfile, kafkaBrokers, mysqlUrl, PROFILES, resolveProfile } from './profiles';
 import { INFRA_ERROR_CODES, InfraError } from './errors';
 
 const props = (text: string) =>
@@ -20,6 +20,20 @@ describe('tools/infra profiles', () => {
 
   it('rejects an unknown profile with a coded error', () => {
     expect(() => getProfile('prod')).toThrow(expect.objectContaining({ code: 'INFRA_ERR_CONFIG' }));
+  });
+
+  it('takes a profile object on other ports (for tests), but not one with clashing or invalid ports', () => {
+    const moved = { ...PROFILES.test, mysqlPort: 11306, kafkaPort: 11092, controllerPort: 11093 };
+    expect(resolveProfile(moved)).toEqual(moved);
+    expect(resolveProfile('stack')).toBe(PROFILES.stack);
+    for (const bad of [
+      { ...moved, controllerPort: moved.kafkaPort },
+      { ...moved, mysqlPort: 0 },
+      { ...moved, kafkaPort: 70_000 },
+      { ...moved, name: 'prod' as 'test' },
+    ]) {
+      expect(() => resolveProfile(bad)).toThrow(expect.objectContaining({ code: 'INFRA_ERR_CONFIG' }));
+    }
   });
 
   it('publishes loopback addresses only', () => {
@@ -89,6 +103,54 @@ describe('Kafka config', () => {
     const p = props(renderServerProperties(getProfile('stack'), infraPaths(getProfile('stack'), '/repo')));
     expect(p['log.flush.interval.ms']).toBe('1000');
     expect(p['unclean.leader.election.enable']).toBe('false');
+  });
+});
+
+describe('ephemeral broker config', () => {
+  const repo = '/repo';
+  const node: KafkaNode = {
+    label: 'ephemeral broker ab12-0011aabb',
+    durable: false,
+    port: 21000,
+    controllerPort: 21001,
+    heap: '512m',
+    files: ephemeralKafkaPaths(repo, 'ab12-0011aabb').kafka,
+  };
+
+  it("renders like the test profile's broker except for its ports and directory", () => {
+    const test = props(renderServerProperties(getProfile('test'), infraPaths(getProfile('test'), repo)));
+    const eph = props(renderKafkaProperties(node));
+    expect(eph).toMatchObject({
+      listeners: 'PLAINTEXT://127.0.0.1:21000,CONTROLLER://127.0.0.1:21001',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:21000',
+      'controller.quorum.voters': '1@127.0.0.1:21001',
+      'log.dirs': '/repo/.infra/ephemeral/ab12-0011aabb/data',
+      'auto.create.topics.enable': 'false',
+      'group.initial.rebalance.delay.ms': '0',
+    });
+    const differing = Object.keys({ ...test, ...eph }).filter((k) => test[k] !== eph[k]);
+    expect(differing.sort()).toEqual(['advertised.listeners', 'controller.quorum.voters', 'listeners', 'log.dirs']);
+  });
+
+  it('runs the JVM with its own heap and the same two-core flags as the profiles', () => {
+    const args = kafkaJvmArgs(node);
+    expect(args).toEqual(
+      expect.arrayContaining(['-Xms512m', '-Xmx512m', '-XX:CICompilerCount=2', '-XX:ParallelGCThreads=2']),
+    );
+    expect(args).toContain('-Dlog4j.configuration=file:/repo/.infra/ephemeral/ab12-0011aabb/log4j.properties');
+    const testArgs = kafkaJvmArgs(profileKafkaNode(getProfile('test'), infraPaths(getProfile('test'), repo)));
+    const flags = (a: string[]) => a.filter((x) => x.startsWith('-XX:'));
+    expect(flags(args)).toEqual(flags(testArgs));
+  });
+
+  it('shares the jar cache with the profiles', () => {
+    const profilePaths = infraPaths(getProfile('test'), repo, '/cache');
+    expect(kafkaJarPaths(repo, '/cache')).toEqual({
+      m2Repo: profilePaths.m2Repo,
+      kafkaLibs: '/cache/kafka-libs',
+      kafkaPom: '/repo/tools/infra/kafka/pom.xml',
+    });
+    expect(kafkaJarPaths(repo).kafkaLibs).toBe('/repo/.infra/cache/kafka-libs');
   });
 });
 

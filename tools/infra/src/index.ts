@@ -4,3 +4,5 @@ export { getProfile, kafkaBrokers, mysqlUrl, MYSQL_PASSWORD, MYSQL_USER, PROFILE
 export type { InfraProfile } from './profiles';
 export { INFRA_ERROR_CODES, InfraError } from './errors';
 export type { InfraErrorCode } from './errors';
+export { startEphemeralKafka, sweepEphemeralKafka } from './ephemeral-kafka';
+export type { EphemeralKafka, EphemeralKafkaOptions, SweptKafka } from './ephemeral-kafka';

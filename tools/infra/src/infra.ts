@@ -4,14 +4,17 @@ import { kafkaPid, probeKafkaMetadata, startKafka, stopKafka } from './kafka';
 import { mariaDbPid, probeMariaDb, startMariaDb, stopMariaDb } from './mariadb';
 import { findRepoRoot, infraPaths, type InfraPaths } from './paths';
 import { type Log, withLock } from './proc';
-import { getProfile, kafkaBrokers, mysqlUrl, type InfraProfile } from './profiles';
+import { getProfile, kafkaBrokers, mysqlUrl, resolveProfile, type InfraProfile } from './profiles';
 
 export const SERVICES = ['mariadb', 'kafka'] as const;
 export type Service = (typeof SERVICES)[number];
 
 export interface InfraOptions {
-  /** `test` (default): fast, throwaway; `stack`: durable, for the quick start. */
-  profile?: InfraProfile['name'];
+  /**
+   * `test` (default): fast, throwaway; `stack`: durable, for the quick start. A profile object (a named one with
+   * other ports, say) lets tests run services that cannot collide with the real profiles'.
+   */
+  profile?: InfraProfile['name'] | InfraProfile;
   /** Progress lines; defaults to stderr so stdout stays machine-readable. */
   log?: Log;
   repoRoot?: string;
@@ -32,7 +35,7 @@ type StartedByUp = Partial<Record<Service, number>>;
 const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
 
 function resolve(opts: InfraOptions): { profile: InfraProfile; paths: InfraPaths; log: Log } {
-  const profile = getProfile(opts.profile ?? 'test');
+  const profile = resolveProfile(opts.profile ?? 'test');
   return {
     profile,
     paths: infraPaths(profile, opts.repoRoot ?? findRepoRoot(), opts.cacheDir),
@@ -73,20 +76,56 @@ export async function up(opts: InfraOptions & { services?: readonly Service[] } 
       const results = await Promise.allSettled(wanted.map((service) => starters[service]()));
       const state = readState(paths);
       const started: Service[] = [];
+      const failures: Array<{ service: Service; reason: unknown }> = [];
       results.forEach((r, i) => {
         const service = wanted[i] as Service;
-        if (r.status === 'fulfilled' && r.value.started) {
+        if (r.status === 'rejected') failures.push({ service, reason: r.reason });
+        else if (r.value.started) {
           state[service] = r.value.pid;
           started.push(service);
         }
       });
+      // Recorded before anything else: if this process dies while undoing below, `down` still knows what to stop.
       writeState(paths, state);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      const [failed, ...alsoFailed] = failures;
+      if (failed) {
+        for (const f of alsoFailed)
+          log(`[${f.service}] failed too: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
+        await undoStarted(started, state, paths, log);
+        throw failed.reason;
+      }
       return { profile: profile.name, kafkaBrokers: kafkaBrokers(profile), mysqlUrl: mysqlUrl(profile), started };
     },
     { log },
   );
+}
+
+/**
+ * A failed `up` stops what it started (and only that: services that were already running stay up), so the failure
+ * leaves the machine as it found it. Otherwise the one that did start would run on unnoticed, and a caller that
+ * never got an `UpResult` (the test harness) would never stop it.
+ */
+async function undoStarted(
+  started: readonly Service[],
+  state: StartedByUp,
+  paths: InfraPaths,
+  log: Log,
+): Promise<void> {
+  // Kafka first, as in `down`.
+  for (const service of ['kafka', 'mariadb'] as const) {
+    const pid = state[service];
+    if (!started.includes(service) || pid === undefined) continue;
+    log(`[${service}] stopping it (pid ${pid}): \`up\` failed`);
+    try {
+      const how = await (service === 'kafka' ? stopKafka(pid) : stopMariaDb(pid));
+      log(`[${service}] ${how}`);
+      delete state[service];
+      writeState(paths, state);
+    } catch (err) {
+      // Still recorded as started by `up`, so `down` can try again; the error that made `up` fail is rethrown.
+      log(`[${service}] could not stop pid ${pid} (${err instanceof Error ? err.message : String(err)}): run \`down\``);
+    }
+  }
 }
 
 export interface DownResult {

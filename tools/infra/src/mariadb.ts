@@ -153,12 +153,21 @@ export async function startMariaDb(
   }
   log(`starting MariaDB on 127.0.0.1:${profile.mysqlPort} (profile ${profile.name}, log ${paths.mysql.log})`);
   const pid = spawnDetached(bin.server, [`--defaults-file=${paths.mysql.cnf}`], { logFile: paths.mysql.log });
-  await waitFor('MariaDB (SELECT 1)', () => probeMariaDb(profile.mysqlPort), {
-    timeoutMs: 90_000,
-    stillRunning: () => isAlive(pid),
-    logPath: paths.mysql.log,
-    log,
-  });
+  try {
+    await waitFor('MariaDB (SELECT 1)', () => probeMariaDb(profile.mysqlPort), {
+      timeoutMs: 90_000,
+      stillRunning: () => isAlive(pid),
+      logPath: paths.mysql.log,
+      log,
+    });
+  } catch (err) {
+    // A server that runs but never answers would hold the port, and the next `up` would refuse it as a stranger.
+    if (isAlive(pid)) {
+      log(`MariaDB (pid ${pid}) did not answer: stopping it`);
+      await stopMariaDb(pid);
+    }
+    throw err;
+  }
   return { pid, started: true };
 }
 

@@ -48,15 +48,12 @@ export interface InfraPaths {
  */
 export function infraPaths(profile: InfraProfile, repoRoot: string = findRepoRoot(), cacheDir?: string): InfraPaths {
   const root = path.join(repoRoot, '.infra');
-  const cache = cacheDir ? path.resolve(cacheDir) : path.join(root, 'cache');
   const profileDir = path.join(root, profile.name);
   const mysqlDir = path.join(profileDir, 'mariadb');
   const kafkaDir = path.join(profileDir, 'kafka');
   return {
     root,
-    m2Repo: path.join(cache, 'm2'),
-    kafkaLibs: path.join(cache, 'kafka-libs'),
-    kafkaPom: path.join(repoRoot, 'tools', 'infra', 'kafka', 'pom.xml'),
+    ...kafkaJarPaths(repoRoot, cacheDir),
     profileDir,
     lockDir: path.join(profileDir, '.lock'),
     stateFile: path.join(profileDir, 'started-by-up.json'),
@@ -69,14 +66,49 @@ export function infraPaths(profile: InfraProfile, repoRoot: string = findRepoRoo
       socket: path.join(mysqlDir, 'mariadbd.sock'),
       log: path.join(mysqlDir, 'mariadb.log'),
     },
-    kafka: {
-      dir: kafkaDir,
-      dataDir: path.join(kafkaDir, 'data'),
-      props: path.join(kafkaDir, 'server.properties'),
-      log4j: path.join(kafkaDir, 'log4j.properties'),
-      pidFile: path.join(kafkaDir, 'kafka.pid'),
-      log: path.join(kafkaDir, 'server.log'),
-      stdout: path.join(kafkaDir, 'stdout.log'),
-    },
+    kafka: kafkaFiles(kafkaDir),
   };
+}
+
+/** The broker's jars and Maven's repository: shared by the profiles' brokers and the ephemeral ones. */
+export function kafkaJarPaths(
+  repoRoot: string,
+  cacheDir?: string,
+): Pick<InfraPaths, 'm2Repo' | 'kafkaLibs' | 'kafkaPom'> {
+  const cache = cacheDir ? path.resolve(cacheDir) : path.join(repoRoot, '.infra', 'cache');
+  return {
+    m2Repo: path.join(cache, 'm2'),
+    kafkaLibs: path.join(cache, 'kafka-libs'),
+    kafkaPom: path.join(repoRoot, 'tools', 'infra', 'kafka', 'pom.xml'),
+  };
+}
+
+function kafkaFiles(dir: string): InfraPaths['kafka'] {
+  return {
+    dir,
+    dataDir: path.join(dir, 'data'),
+    props: path.join(dir, 'server.properties'),
+    log4j: path.join(dir, 'log4j.properties'),
+    pidFile: path.join(dir, 'kafka.pid'),
+    log: path.join(dir, 'server.log'),
+    stdout: path.join(dir, 'stdout.log'),
+  };
+}
+
+/** `.infra/ephemeral`: one directory per ephemeral broker (see ephemeral-kafka.ts); `.infra/` is gitignored. */
+export function ephemeralRoot(repoRoot: string): string {
+  return path.join(repoRoot, '.infra', 'ephemeral');
+}
+
+export interface EphemeralKafkaPaths {
+  /** Everything of the broker, data included; `destroy()` deletes it. */
+  readonly dir: string;
+  /** Who made it (run id, owner process) and its ports: what a sweep decides by. */
+  readonly stateFile: string;
+  readonly kafka: InfraPaths['kafka'];
+}
+
+export function ephemeralKafkaPaths(repoRoot: string, id: string): EphemeralKafkaPaths {
+  const dir = path.join(ephemeralRoot(repoRoot), id);
+  return { dir, stateFile: path.join(dir, 'broker.json'), kafka: kafkaFiles(dir) };
 }

@@ -98,6 +98,49 @@ export async function stopPid(pid: number, graceMs: number): Promise<'stopped' |
   return 'killed';
 }
 
+/** SIGKILL (no shutdown at all: what a crash or the OOM killer does); resolves once the process is gone. */
+export async function killPid(pid: number): Promise<'killed' | 'not-running'> {
+  if (!isAlive(pid)) return 'not-running';
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    // It exited between the check and the signal: the outcome the caller wants.
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return 'not-running';
+    throw err;
+  }
+  while (isAlive(pid)) await sleep(50);
+  return 'killed';
+}
+
+/**
+ * The process's argv from /proc (Linux), or undefined when it is gone or /proc is not there. Used to make sure a pid
+ * read from a file is still the server we started before signalling it: pids are reused.
+ */
+export function processCommandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When the process started, in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined off Linux or when
+ * it is gone. A pid plus its start time names one process for good, where a pid alone may be reused.
+ */
+export function processStartTime(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Field 2 (the command name) is in parentheses and may itself contain spaces or parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const value = Number(fields[19]);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function portOpen(port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

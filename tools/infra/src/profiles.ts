@@ -41,6 +41,23 @@ export function getProfile(name: string): InfraProfile {
   throw new InfraError('INFRA_ERR_CONFIG', `unknown profile "${name}" (expected "test" or "stack")`);
 }
 
+/**
+ * A profile by name, or a profile object as given (tests use one on free ports with a temporary repo root, so they
+ * never touch the services of the real profiles). An object is checked: its ports must be distinct and valid.
+ */
+export function resolveProfile(profile: InfraProfile['name'] | InfraProfile): InfraProfile {
+  if (typeof profile === 'string') return getProfile(profile);
+  getProfile(profile.name);
+  const ports = [profile.mysqlPort, profile.kafkaPort, profile.controllerPort];
+  if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535) || new Set(ports).size !== ports.length) {
+    throw new InfraError(
+      'INFRA_ERR_CONFIG',
+      `profile "${profile.name}": ports must be three distinct integers in 1-65535, got ${ports.join(', ')}`,
+    );
+  }
+  return Object.freeze({ ...profile });
+}
+
 /** Credentials the local MariaDB is bootstrapped with; loopback-only, so they guard nothing but mistakes. */
 export const MYSQL_USER = 'shardex';
 export const MYSQL_PASSWORD = 'shardex';

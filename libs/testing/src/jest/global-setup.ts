@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sweepEphemeralKafka } from '@shardex/infra';
 import { provideTestInfra } from '../provide-infra';
 import { ENV_RUN_ID, infraToEnv, type ProvidedInfra } from '../test-infra';
 
@@ -10,6 +11,11 @@ export const HANDLE = Symbol.for('shardex.testInfra');
  * Inside `with-test-infra` (the root test command) the env is already set and nothing is started here.
  */
 export default async function globalSetup(): Promise<void> {
+  // Dedicated brokers whose test process died with an earlier run (killed jest, say) would hold 512 MB for this one.
+  const orphans = await sweepEphemeralKafka();
+  if (orphans.length) {
+    process.stderr.write(`test setup: removed orphaned dedicated brokers ${orphans.map((o) => o.id).join(', ')}\n`);
+  }
   const infra = await provideTestInfra();
   Object.assign(process.env, infraToEnv(infra));
   process.env[ENV_RUN_ID] ??= randomBytes(4).toString('hex');

@@ -10,9 +10,8 @@ export default async function globalTeardown(): Promise<void> {
   try {
     if (run) {
       const left = await sweepRun(run, infra);
-      if (left.topics.length || left.databases.length) {
-        process.stderr.write(`test teardown: removed leftovers ${[...left.topics, ...left.databases].join(', ')}\n`);
-      }
+      const all = [...left.topics, ...left.databases, ...left.brokers.map((id) => `dedicated broker ${id}`)];
+      if (all.length) process.stderr.write(`test teardown: removed leftovers ${all.join(', ')}\n`);
     }
   } finally {
     await infra.release();
