@@ -4,6 +4,11 @@ import { CodedError } from '@shardex/contracts';
 export const DB_ERROR_CODES = {
   DB_ERR_CONFIG: 'The database URL or pool settings are invalid.',
   DB_ERR_MIGRATION: 'A migration failed; the message names it and the server error.',
+  DB_ERR_FENCED:
+    'A write was refused because the shard lease moved to another epoch: a newer writer owns the shard, this one must stop.',
+  DB_ERR_JOURNAL_CONFLICT:
+    'A preload journal entry already exists for that offset: an ordering decision, once recorded, is never made again.',
+  DB_ERR_SNAPSHOT_CORRUPT: 'A stored snapshot is incomplete or unreadable (missing chunks, bad gzip or JSON).',
 } as const;
 
 export type DbErrorCode = keyof typeof DB_ERROR_CODES;
@@ -20,7 +25,38 @@ export const MYSQL_ERRNO = {
   SERVER_SHUTDOWN: 1053,
   SERVER_GONE: 2006,
   SERVER_LOST: 2013,
+  BAD_NULL: 1048,
+  DATA_OUT_OF_RANGE: 1264,
+  DATA_TRUNCATED: 1265,
+  TRUNCATED_WRONG_VALUE: 1292,
+  TRUNCATED_WRONG_VALUE_FOR_FIELD: 1366,
+  ILLEGAL_VALUE_FOR_TYPE: 1367,
+  DATA_TOO_LONG: 1406,
+  WRONG_VALUE_FOR_TYPE: 1411,
+  NUMERIC_OUT_OF_RANGE: 1690,
+  /** MySQL 8: a CHECK constraint failed. */
+  CHECK_CONSTRAINT_VIOLATED: 3819,
+  /** MariaDB: a CHECK constraint failed. */
+  CONSTRAINT_FAILED: 4025,
 } as const;
+
+/**
+ * Errors caused by the content of a row (a value out of range, too long, an invalid date, a guarded column that
+ * must not change): the same row fails the same way on every attempt, so retrying it can never succeed.
+ */
+const ROW_DATA_ERRNOS: ReadonlySet<number> = new Set([
+  MYSQL_ERRNO.BAD_NULL,
+  MYSQL_ERRNO.DATA_OUT_OF_RANGE,
+  MYSQL_ERRNO.DATA_TRUNCATED,
+  MYSQL_ERRNO.TRUNCATED_WRONG_VALUE,
+  MYSQL_ERRNO.TRUNCATED_WRONG_VALUE_FOR_FIELD,
+  MYSQL_ERRNO.ILLEGAL_VALUE_FOR_TYPE,
+  MYSQL_ERRNO.DATA_TOO_LONG,
+  MYSQL_ERRNO.WRONG_VALUE_FOR_TYPE,
+  MYSQL_ERRNO.NUMERIC_OUT_OF_RANGE,
+  MYSQL_ERRNO.CHECK_CONSTRAINT_VIOLATED,
+  MYSQL_ERRNO.CONSTRAINT_FAILED,
+]);
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
@@ -60,4 +96,32 @@ export function isConnectionError(err: unknown): boolean {
   )
     return true;
   return e.code !== undefined && CONNECTION_CODES.has(e.code);
+}
+
+/**
+ * A server error about the data of some row in the statement (see ROW_DATA_ERRNOS). Schema, permission, connection
+ * and lock errors are not: they say nothing about a row, and dead-lettering rows for them would divert good data.
+ */
+export function isRowDataError(err: unknown): boolean {
+  const errno = (err as DriverError | undefined)?.errno;
+  return typeof errno === 'number' && ROW_DATA_ERRNOS.has(errno);
+}
+
+/** The lease check of a write found another epoch in charge. */
+export function isFenced(err: unknown): boolean {
+  return err instanceof DbError && err.code === 'DB_ERR_FENCED';
+}
+
+/**
+ * A server error's name that means the same on MySQL and MariaDB. mysql2 names errors from MySQL's numbering, which
+ * MariaDB does not share above 3000 (its 4025, a failed CHECK, is a MySQL InnoDB error's number): for the row-data
+ * errors the portable name comes from MYSQL_ERRNO, both CHECK failures being CHECK_CONSTRAINT_VIOLATED.
+ */
+export function portableErrorCode(err: unknown): string | undefined {
+  const e = err as DriverError | undefined;
+  if (typeof e?.errno === 'number' && ROW_DATA_ERRNOS.has(e.errno)) {
+    if (e.errno === MYSQL_ERRNO.CONSTRAINT_FAILED) return 'CHECK_CONSTRAINT_VIOLATED';
+    return Object.entries(MYSQL_ERRNO).find(([, n]) => n === e.errno)?.[0];
+  }
+  return e?.code;
 }

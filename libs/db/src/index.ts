@@ -1,11 +1,40 @@
-export { createDb, parseDatabaseUrl } from './knex';
+export { createDb, parseDatabaseUrl, SESSION_SETUP } from './knex';
 export type { DbOptions, MysqlConnection } from './knex';
 export { migrateDownAll, migrateLatest } from './migrate';
 export { MIGRATIONS } from './migrations';
 export { createSnapshotStore } from './snapshots';
-export type { SnapshotStore, StoredSnapshot, TopicOffsets } from './snapshots';
-export { ORDER_MUTABLE_COLUMNS, ORDER_STATUSES, ORDERS_TABLE, orderRecord, TRADES_TABLE, tradeRecord } from './tables';
-export type { OrderRow, OrderStatus, TradeRow } from './tables';
-export { DB_ERROR_CODES, DbError, isConnectionError, isTransactionConflict, MYSQL_ERRNO } from './errors';
+export type { SnapshotStore, SnapshotToSave, StoredSnapshot, TopicOffsets } from './snapshots';
+export { createLeaseStore } from './leases';
+export type { LeaseAttempt, LeaseStore, WriteFence } from './leases';
+export { createPreloadJournal } from './preload-journal';
+export type { PreloadJournal, PreloadJournalEntry } from './preload-journal';
+export {
+  DEAD_LETTERS_TABLE,
+  deadLetterRecord,
+  LEASES_TABLE,
+  ORDER_IDENTITY_COLUMNS,
+  ORDER_MUTABLE_COLUMNS,
+  ORDER_STATUSES,
+  ORDERS_TABLE,
+  orderRecord,
+  PRELOAD_JOURNAL_TABLE,
+  SNAPSHOT_CHUNKS_TABLE,
+  SNAPSHOTS_TABLE,
+  TRADE_IMMUTABLE_COLUMNS,
+  TRADES_TABLE,
+  tradeRecord,
+  utcDatetime,
+} from './tables';
+export type { DeadLetterRow, OrderRow, OrderStatus, TradeRow } from './tables';
+export {
+  DB_ERROR_CODES,
+  DbError,
+  isConnectionError,
+  isFenced,
+  isRowDataError,
+  isTransactionConflict,
+  MYSQL_ERRNO,
+  portableErrorCode,
+} from './errors';
 export type { DbErrorCode } from './errors';
 export type { Knex } from 'knex';

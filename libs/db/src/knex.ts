@@ -46,6 +46,18 @@ export function parseDatabaseUrl(url: string): MysqlConnection {
 }
 
 /**
+ * Every session runs strict and in UTC, whatever the server's defaults: a value that does not fit its column is an
+ * error (never a silent truncation with a warning), CHECK constraints bite the same way on MySQL 8 and MariaDB, and
+ * NOW() compares with stored DATETIMEs (lease expiry) in one time zone across processes.
+ */
+export const SESSION_SETUP =
+  "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'";
+
+interface RawConnection {
+  query(sql: string, cb: (err: Error | null) => void): void;
+}
+
+/**
  * A knex instance on mysql2, set up for money: DECIMAL and BIGINT come back as exact strings (never floats),
  * timestamps are UTC, and several statements never share one call.
  */
@@ -65,7 +77,12 @@ export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10
       dateStrings: false,
       multipleStatements: false,
     },
-    pool: { min: poolMin, max: poolMax },
+    pool: {
+      min: poolMin,
+      max: poolMax,
+      afterCreate: (conn: RawConnection, done: (err: Error | null, conn: RawConnection) => void) =>
+        conn.query(SESSION_SETUP, (err) => done(err, conn)),
+    },
     acquireConnectionTimeout: acquireTimeoutMs,
     ...(logger && {
       log: {

@@ -1,5 +1,13 @@
 import type { Knex } from 'knex';
-import { ORDERS_TABLE, SNAPSHOTS_TABLE, TRADES_TABLE } from '../tables';
+import {
+  DEAD_LETTERS_TABLE,
+  LEASES_TABLE,
+  ORDERS_TABLE,
+  PRELOAD_JOURNAL_TABLE,
+  SNAPSHOT_CHUNKS_TABLE,
+  SNAPSHOTS_TABLE,
+  TRADES_TABLE,
+} from '../tables';
 
 /**
  * Migrations live in code (not a directory knex globs at run time), so they work from sources, bundles and
@@ -80,6 +88,128 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
     },
     async down(db) {
       await db.schema.dropTableIfExists(SNAPSHOTS_TABLE);
+    },
+  },
+  {
+    name: '20261123-003-shard-leases',
+    async up(db) {
+      // One row per shard: who may write for it, under which epoch, until when (by the database's clock, so the
+      // processes' clocks never matter). Every write of a shard checks its epoch in the same transaction.
+      await db.schema.createTable(LEASES_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.string('shard_id', 64).primary();
+        t.string('owner', 128).notNullable();
+        t.bigInteger('epoch').unsigned().notNullable();
+        t.datetime('expires_at', { precision: 3 }).notNullable();
+        t.datetime('acquired_at', { precision: 3 }).notNullable();
+        t.datetime('renewed_at', { precision: 3 }).notNullable();
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(LEASES_TABLE);
+    },
+  },
+  {
+    name: '20261123-004-preload-journal',
+    async up(db) {
+      // Where each preload (lifecycle) message was applied relative to the input topic: the one decision of a
+      // shard that is not a function of a single log, recorded before it takes effect so a replay repeats it.
+      await db.schema.createTable(PRELOAD_JOURNAL_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.string('shard_id', 64).notNullable();
+        t.bigInteger('preload_offset').unsigned().notNullable();
+        /** Applied after every input message below this offset and before any at or above it. */
+        t.bigInteger('input_position').unsigned().notNullable();
+        t.bigInteger('epoch').unsigned().notNullable();
+        t.datetime('created_at', { precision: 3 }).notNullable().defaultTo(db.raw('CURRENT_TIMESTAMP(3)'));
+        t.primary(['shard_id', 'preload_offset']);
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(PRELOAD_JOURNAL_TABLE);
+    },
+  },
+  {
+    name: '20261123-005-snapshot-chunks',
+    async up(db) {
+      // A snapshot is stored as many bounded chunks (each part gzipped JSON) rather than one blob that can pass
+      // max_allowed_packet or V8's string limit. `chunks` = 0 marks the older single-blob format in `state`.
+      await db.schema.alterTable(SNAPSHOTS_TABLE, (t) => {
+        t.bigInteger('epoch').unsigned().notNullable().defaultTo(0);
+        t.integer('chunks').unsigned().notNullable().defaultTo(0);
+        t.specificType('state', 'LONGBLOB').nullable().alter();
+      });
+      await db.schema.createTable(SNAPSHOT_CHUNKS_TABLE, (t) => {
+        t.bigInteger('snapshot_id').unsigned().notNullable();
+        t.integer('idx').unsigned().notNullable();
+        t.specificType('data', 'LONGBLOB').notNullable();
+        t.primary(['snapshot_id', 'idx']);
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(SNAPSHOT_CHUNKS_TABLE);
+      await db(SNAPSHOTS_TABLE).where('chunks', '>', 0).delete();
+      await db.schema.alterTable(SNAPSHOTS_TABLE, (t) => {
+        t.dropColumn('epoch');
+        t.dropColumn('chunks');
+        t.specificType('state', 'LONGBLOB').notNullable().alter();
+      });
+    },
+  },
+  {
+    name: '20261123-006-write-dead-letters',
+    async up(db) {
+      // Rows the database refused for their content (see libs/write-buffer): kept with the reason, once per row
+      // version, so one bad value cannot block every later write of the shard.
+      await db.schema.createTable(DEAD_LETTERS_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.bigIncrements('id');
+        t.string('shard_id', 64).notNullable();
+        t.string('kind', 8).notNullable();
+        t.string('row_key', 80).notNullable();
+        t.bigInteger('version').unsigned().notNullable();
+        t.specificType('payload', 'MEDIUMTEXT').notNullable();
+        t.string('error_code', 64).notNullable();
+        t.integer('errno').nullable();
+        t.string('message', 1024).notNullable();
+        t.datetime('created_at', { precision: 3 }).notNullable().defaultTo(db.raw('CURRENT_TIMESTAMP(3)'));
+        t.unique(['kind', 'row_key', 'version'], { indexName: 'ux_write_dead_letters_row' });
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(DEAD_LETTERS_TABLE);
+    },
+  },
+  {
+    name: '20261123-007-row-guards',
+    async up(db) {
+      // The upserts set `identity_conflict` to 1 when the incoming row differs from the stored one where it must
+      // not (see ORDER_IDENTITY_COLUMNS, TRADE_IMMUTABLE_COLUMNS); the CHECK then refuses the statement. Both MySQL
+      // 8.0.16+ and MariaDB 10.2+ enforce CHECK constraints on INSERT ... ON DUPLICATE KEY UPDATE.
+      await db.raw(
+        `ALTER TABLE ?? ADD COLUMN writer_epoch BIGINT UNSIGNED NOT NULL DEFAULT 0,
+           ADD COLUMN identity_conflict TINYINT NOT NULL DEFAULT 0,
+           ADD CONSTRAINT ck_orders_identity_unchanged CHECK (identity_conflict = 0)`,
+        [ORDERS_TABLE],
+      );
+      await db.raw(
+        `ALTER TABLE ?? ADD COLUMN writer_epoch BIGINT UNSIGNED NOT NULL DEFAULT 0,
+           ADD COLUMN identity_conflict TINYINT NOT NULL DEFAULT 0,
+           ADD CONSTRAINT ck_trades_immutable CHECK (identity_conflict = 0)`,
+        [TRADES_TABLE],
+      );
+    },
+    async down(db) {
+      for (const [table, check] of [
+        [ORDERS_TABLE, 'ck_orders_identity_unchanged'],
+        [TRADES_TABLE, 'ck_trades_immutable'],
+      ] as const) {
+        await db.raw(`ALTER TABLE ?? DROP CONSTRAINT ${check}`, [table]);
+        await db.raw('ALTER TABLE ?? DROP COLUMN identity_conflict, DROP COLUMN writer_epoch', [table]);
+      }
     },
   },
 ];
