@@ -1,17 +1,19 @@
-import type { Knex } from '@shardex/db';
+import type { Knex, WriteFence } from '@shardex/db';
 import { createMysqlBatchWriter, type RetryOptions } from './mysql-writer';
 import { createWriteBufferCore, type Logger, type WriteBuffer, type WriteBufferCoreOptions } from './write-buffer';
 
 export interface WriteBufferOptions extends Omit<WriteBufferCoreOptions, 'writer'> {
   db: Knex;
+  /** The shard's lease, checked in every flush's transaction (see MysqlBatchWriterOptions.fence). */
+  fence?: WriteFence;
   retry?: RetryOptions;
   /** Rows per INSERT statement inside a flush. Default 1000. */
   insertChunkSize?: number;
 }
 
 /** Batched writer of orders and trades for one shard (libs/write-buffer/README.md lists the guarantees). */
-export function createWriteBuffer({ db, retry, insertChunkSize, ...options }: WriteBufferOptions): WriteBuffer {
-  return createWriteBufferCore({ ...options, writer: createMysqlBatchWriter({ db, retry, insertChunkSize }) });
+export function createWriteBuffer({ db, fence, retry, insertChunkSize, ...options }: WriteBufferOptions): WriteBuffer {
+  return createWriteBufferCore({ ...options, writer: createMysqlBatchWriter({ db, fence, retry, insertChunkSize }) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createDb, type Knex, migrateLatest, orderRecord } from '@shardex/db';
+import { createDb, createLeaseStore, type Knex, migrateLatest, orderRecord } from '@shardex/db';
 import {
   connectTestMysql,
   createTcpProxy,
@@ -40,6 +40,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await db('orders').truncate();
   await db('trades').truncate();
+  await db('write_dead_letters').truncate();
 });
 
 describe('write buffer on real MySQL', () => {
@@ -271,6 +272,86 @@ describe('write buffer on real MySQL', () => {
       await wb.close();
       expect(peak).toBeLessThanOrEqual(max);
       expect(await count('orders')).toBe(400);
+    });
+  });
+
+  describe('rows the database refuses, and fencing', () => {
+    it('dead-letters a row it cannot build or the database refuses, and writes the rest of the batch', async () => {
+      const wb = createWriteBuffer({ db, maxBatchSize: 1000, flushIntervalMs: 60_000 });
+      await wb.addOrder(order('reused', 3, { userId: 'alice' }));
+      await wb.flush();
+      for (let i = 0; i < 40; i++) await wb.addOrder(order(`ok-${i}`, 1));
+      // An issuedAt far past year 9999: building the DATETIME throws (it once wedged a shard inside the transaction).
+      await wb.addOrder(order('far-future', 2, { updatedAt: 9e15 }));
+      // The same order id used again by another user: the database refuses to change the row's identity.
+      await wb.addOrder(order('reused', 9, { userId: 'mallory', status: 'FILLED' }));
+      // A trade replayed with different content (a divergent replay): refused, the stored trade stands.
+      await wb.addTrade(trade('t-1', 1));
+      await wb.flush();
+      await wb.addTrade({ ...trade('t-1', 1), quantity: '2.0000' });
+      await wb.addTrade(trade('t-2', 2));
+      await wb.flush();
+      await wb.close();
+
+      expect(await count('orders')).toBe(41);
+      expect(await db('orders').where({ order_id: 'reused' }).first('user_id', 'version', 'status')).toEqual({
+        user_id: 'alice',
+        version: '3',
+        status: 'NEW',
+      });
+      expect(await count('trades')).toBe(2);
+      expect((await db('trades').where({ trade_id: 't-1' }).first('quantity'))?.quantity).toBe('1.000000000000000000');
+      const dead = await db('write_dead_letters')
+        .orderBy('row_key')
+        .select('kind', 'row_key', 'version', 'error_code', 'errno', 'payload');
+      expect(dead.map((d) => [d.kind, d.row_key, String(d.version), d.error_code])).toEqual([
+        ['order', 'far-future', '2', 'RangeError'],
+        ['order', 'reused', '9', 'CHECK_CONSTRAINT_VIOLATED'],
+        ['trade', 't-1', '1', 'CHECK_CONSTRAINT_VIOLATED'],
+      ]);
+      expect(JSON.parse(dead[1]?.payload as string)).toMatchObject({ orderId: 'reused', userId: 'mallory' });
+      expect(wb.getMetrics()).toMatchObject({ deadLettered: 3, failedFlushes: 0 });
+    });
+
+    it('dead-letters a row once, however often it is replayed', async () => {
+      for (let round = 0; round < 3; round++) {
+        const wb = createWriteBuffer({ db, maxBatchSize: 10, flushIntervalMs: 60_000 });
+        await wb.addOrder(order('bad-date', 1, { createdAt: -1e15 }));
+        await wb.addOrder(order(`fine-${round}`, 1));
+        await wb.close();
+      }
+      expect(await count('orders')).toBe(3);
+      expect(Number((await db('write_dead_letters').count({ n: '*' }))[0]?.['n'])).toBe(1);
+    });
+
+    it('writes nothing once fenced, stops, and records the writer epoch on every row it wrote', async () => {
+      const leases = createLeaseStore(db);
+      const mine = await leases.tryAcquire('fence-shard', 'proc-a', 30_000);
+      if (!mine.acquired) throw new Error('lease not acquired');
+      const wb = createWriteBuffer({
+        db,
+        fence: leases.fence('fence-shard', mine.epoch),
+        maxBatchSize: 100,
+        flushIntervalMs: 60_000,
+      });
+      await wb.addOrder(order('before', 1));
+      await wb.addTrade(trade('t-before', 1));
+      await wb.flush();
+      expect(await db('orders').where({ order_id: 'before' }).first('writer_epoch')).toEqual({
+        writer_epoch: String(mine.epoch),
+      });
+      expect(await db('trades').where({ trade_id: 't-before' }).first('writer_epoch')).toEqual({
+        writer_epoch: String(mine.epoch),
+      });
+      // Another process takes the shard over (the lease had expired, say).
+      await db('shard_leases').where({ shard_id: 'fence-shard' }).update({ expires_at: '2000-01-01 00:00:00' });
+      expect(await leases.tryAcquire('fence-shard', 'proc-b', 30_000)).toMatchObject({ acquired: true });
+      await wb.addOrder(order('after', 1));
+      await wb.addOrder(order('before', 2, { status: 'CANCELED' }));
+      await expect(wb.flush()).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+      expect(await db('orders').where({ order_id: 'after' }).first()).toBeUndefined();
+      expect((await db('orders').where({ order_id: 'before' }).first('version'))?.version).toBe('1');
+      expect(wb.getMetrics().failed).toMatchObject({ code: 'DB_ERR_FENCED' });
     });
   });
 });

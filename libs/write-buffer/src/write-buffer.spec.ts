@@ -1,4 +1,5 @@
-import type { OrderRow, TradeRow } from '@shardex/db';
+import { CodedError } from '@shardex/contracts';
+import type { DeadLetterRow, OrderRow, TradeRow } from '@shardex/db';
 import { order, trade } from './testing';
 import { type BatchWriter, createWriteBufferCore } from './write-buffer';
 import { WRITE_BUFFER_ERROR_CODES } from './errors';
@@ -11,19 +12,26 @@ function fakeWriter() {
   let hold: Promise<void> | null = null;
   let release: () => void = () => undefined;
   let failNext = 0;
+  let fatal: Error | null = null;
+  let deadLetterNext: DeadLetterRow[] = [];
+  let calls = 0;
   let concurrent = 0;
   let maxConcurrent = 0;
   const writer: BatchWriter = async (orders, trades) => {
     concurrent++;
+    calls++;
     maxConcurrent = Math.max(maxConcurrent, concurrent);
     try {
       if (hold) await hold;
+      if (fatal) throw fatal;
       if (failNext > 0) {
         failNext--;
         throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
       }
       batches.push({ orders: [...orders], trades: [...trades] });
-      return { retries: 0 };
+      const deadLettered = deadLetterNext;
+      deadLetterNext = [];
+      return { retries: 0, deadLettered };
     } finally {
       concurrent--;
     }
@@ -43,6 +51,13 @@ function fakeWriter() {
     failNext(n: number) {
       failNext = n;
     },
+    failForGood(err: Error) {
+      fatal = err;
+    },
+    deadLetterNext(rows: DeadLetterRow[]) {
+      deadLetterNext = rows;
+    },
+    calls: () => calls,
     maxConcurrent: () => maxConcurrent,
   };
 }
@@ -249,6 +264,57 @@ describe('write buffer (logic)', () => {
     expect(() => createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, maxBufferedRows: 10 })).toThrow(
       expect.objectContaining({ code: 'WB_ERR_CONFIG' }),
     );
+    await wb.close();
+  });
+
+  it('stops for good on a failure retrying cannot mend, and tells every waiter', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 5, maxRetryDelayMs: 10 });
+    await wb.addOrder(order('a', 1));
+    const mark = wb.flushed(wb.mark());
+    f.failForGood(new CodedError('DB_ERR_FENCED', 'the lease moved on'));
+    await expect(wb.flush()).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+    await expect(mark).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+    await expect(wb.addOrder(order('b', 1))).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+    await expect(wb.flush()).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+    const calls = f.calls();
+    await tick(50);
+    expect(f.calls()).toBe(calls); // no retries in the background
+    expect(wb.getMetrics().failed).toMatchObject({ code: 'DB_ERR_FENCED' });
+    await expect(wb.close()).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+  });
+
+  it('abandon drops what is buffered and writes nothing more', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 20 });
+    await wb.addOrder(order('a', 1));
+    const mark = wb.flushed(wb.mark());
+    wb.abandon(new Error('replaying from the last snapshot'));
+    await expect(mark).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+    await tick(60);
+    expect(f.calls()).toBe(0);
+    expect(wb.size()).toBe(0);
+    await expect(wb.addOrder(order('b', 1))).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+  });
+
+  it('counts the rows the writer dead-lettered', async () => {
+    const f = fakeWriter();
+    const wb = createWriteBufferCore({ writer: f.writer, maxBatchSize: 100, flushIntervalMs: 5 });
+    f.deadLetterNext([
+      {
+        shardId: 'shard-1',
+        kind: 'order',
+        rowKey: 'a',
+        version: 1,
+        payload: '{}',
+        errorCode: 'ER_CONSTRAINT_FAILED',
+        errno: 4025,
+        message: 'CONSTRAINT failed',
+      },
+    ]);
+    await wb.addOrder(order('a', 1));
+    await wb.flush();
+    expect(wb.getMetrics().deadLettered).toBe(1);
     await wb.close();
   });
 

@@ -1,5 +1,5 @@
-import { type Logger, silentLogger } from '@shardex/contracts';
-import type { OrderRow, TradeRow } from '@shardex/db';
+import { CodedError, type Logger, silentLogger } from '@shardex/contracts';
+import type { DeadLetterRow, OrderRow, TradeRow } from '@shardex/db';
 import { WriteBufferError } from './errors';
 
 /** Writes one batch atomically (all rows or none) and is idempotent: the port the buffer drives. */
@@ -8,6 +8,8 @@ export type BatchWriter = (orders: readonly OrderRow[], trades: readonly TradeRo
 export interface BatchWriteStats {
   /** Transaction attempts that were retried after a deadlock or lock-wait timeout. */
   retries: number;
+  /** Rows the database refused for their content, stored in `write_dead_letters` instead (the rest was written). */
+  deadLettered: readonly DeadLetterRow[];
 }
 
 export type { Logger } from '@shardex/contracts';
@@ -30,12 +32,16 @@ export interface WriteBufferMetrics {
   lastFlushSize: number;
   /** Transactions re-run after a deadlock or lock-wait timeout. */
   retries: number;
+  /** Rows written to `write_dead_letters` because the database refused their content. */
+  deadLettered: number;
   /** Flushes that failed and left their rows buffered for the next attempt. */
   failedFlushes: number;
   consecutiveFailures: number;
   /** Rows not yet written: waiting plus in flight. */
   buffered: number;
   lastError: { message: string; code?: string; errno?: number } | null;
+  /** Set once a flush failed in a way retrying cannot mend (e.g. the writer was fenced); the buffer then refuses everything. */
+  failed: { message: string; code?: string } | null;
 }
 
 export interface WriteBuffer {
@@ -56,6 +62,11 @@ export interface WriteBuffer {
   onFlush(listener: (info: FlushInfo) => void): () => void;
   /** Stops taking rows and resolves once every buffered row is written (retrying through outages). */
   close(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Stops at once and drops what is buffered: for an owner that will replay those rows from its own durable
+   * source (the engine restarting from its last snapshot). A flush already running may still complete.
+   */
+  abandon(reason: Error): void;
 }
 
 export interface WriteBufferCoreOptions {
@@ -98,6 +109,9 @@ function checkTrade(row: TradeRow): void {
   if (typeof row?.tradeId !== 'string' || row.tradeId.length === 0 || row.tradeId.length > 80) {
     throw new WriteBufferError('WB_ERR_INVALID_ROW', 'trade row needs a tradeId of 1-80 characters');
   }
+  if (!Number.isSafeInteger(row.seq) || row.seq < 0) {
+    throw new WriteBufferError('WB_ERR_INVALID_ROW', `trade ${row.tradeId}: seq must be a non-negative integer`);
+  }
 }
 
 /**
@@ -135,7 +149,7 @@ export function createWriteBufferCore({
   let addSeq = 0;
   let closed = false;
   const roomWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-  const markWaiters: Array<{ mark: number; resolve: () => void }> = [];
+  const markWaiters: Array<{ mark: number; resolve: () => void; reject: (e: Error) => void }> = [];
   const listeners = new Set<(info: FlushInfo) => void>();
   const m: WriteBufferMetrics = {
     flushCount: 0,
@@ -145,11 +159,15 @@ export function createWriteBufferCore({
     lastFlushTimeMs: 0,
     lastFlushSize: 0,
     retries: 0,
+    deadLettered: 0,
     failedFlushes: 0,
     consecutiveFailures: 0,
     buffered: 0,
     lastError: null,
+    failed: null,
   };
+  /** The error that ended the buffer (a non-retriable flush failure, or abandon()). */
+  let broken: Error | null = null;
 
   const waiting = () => orders.size + trades.size;
   const buffered = () => waiting() + (inFlight ? inFlight.orders.size + inFlight.trades.size : 0);
@@ -217,8 +235,32 @@ export function createWriteBufferCore({
     }
   }
 
+  /** Ends the buffer: no more flushes, adds and flushes reject with `reason`, waiting producers are released. */
+  function fail(reason: Error): void {
+    if (broken) return;
+    broken = reason;
+    closed = true;
+    m.failed = { message: reason.message, code: (reason as { code?: string }).code };
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    for (const w of roomWaiters.splice(0))
+      w.reject(new WriteBufferError('WB_ERR_FAILED', reason.message, { cause: reason }));
+    // Rows behind a mark may never be written by this buffer now: their waiters hear so rather than wait forever.
+    for (const w of markWaiters.splice(0))
+      w.reject(new WriteBufferError('WB_ERR_FAILED', reason.message, { cause: reason }));
+  }
+
+  const failedError = () =>
+    new WriteBufferError('WB_ERR_FAILED', `write buffer stopped: ${broken?.message ?? 'unknown'}`, { cause: broken });
+
   /** One transaction of up to maxBatchSize rows. `throwOnFailure` for callers that wait on the outcome. */
   async function runFlush(throwOnFailure: boolean): Promise<void> {
+    if (broken) {
+      if (throwOnFailure) throw failedError();
+      return;
+    }
     if (flushing) return flushing;
     if (waiting() === 0) return;
     if (timer) {
@@ -249,6 +291,21 @@ export function createWriteBufferCore({
         m.lastFlushSize = size;
         m.retries += stats.retries;
         m.consecutiveFailures = 0;
+        if (stats.deadLettered.length > 0) {
+          m.deadLettered += stats.deadLettered.length;
+          logger.error(
+            {
+              deadLettered: stats.deadLettered.map((d) => ({
+                kind: d.kind,
+                key: d.rowKey,
+                version: d.version,
+                errorCode: d.errorCode,
+                message: d.message,
+              })),
+            },
+            'write-buffer: the database refused rows for their content; they are in write_dead_letters and the rest was written',
+          );
+        }
         const info: FlushInfo = {
           orders: batch.orders.size,
           trades: batch.trades.size,
@@ -270,6 +327,15 @@ export function createWriteBufferCore({
         m.consecutiveFailures++;
         const e = err as { message?: string; code?: string; errno?: number };
         m.lastError = { message: String(e?.message ?? err), code: e?.code, errno: e?.errno };
+        if (err instanceof CodedError && !err.retriable) {
+          // Retrying cannot mend it (the writer was fenced, say): stop, and tell everyone who waits.
+          fail(err);
+          logger.error(
+            { err, rows: batch.orders.size + batch.trades.size },
+            'write-buffer stopped: flush failed for good',
+          );
+          throw new WriteBufferError('WB_ERR_FAILED', `flush failed for good: ${m.lastError.message}`, { cause: err });
+        }
         const delay = retryDelay(m.consecutiveFailures);
         logger.error(
           { err, rows: batch.orders.size + batch.trades.size, buffered: buffered(), retryInMs: delay },
@@ -284,7 +350,7 @@ export function createWriteBufferCore({
         flushing = null;
         releaseRoom();
         releaseMarks();
-        if (waiting() > 0) {
+        if (waiting() > 0 && !broken) {
           if (m.consecutiveFailures > 0) schedule(retryDelay(m.consecutiveFailures));
           else if (waiting() >= maxBatchSize) setImmediate(() => runFlush(false).catch(() => undefined));
           else schedule(flushIntervalMs);
@@ -325,6 +391,7 @@ export function createWriteBufferCore({
   }
 
   function put<R>(map: Map<string, Entry<R>>, key: string, row: R, newer: (a: R, b: R) => boolean): Promise<void> {
+    if (broken) return Promise.reject(failedError());
     if (closed) return Promise.reject(new WriteBufferError('WB_ERR_CLOSED', 'write buffer is closed'));
     // A key already waiting is replaced in place and takes no room. The newest state wins, whatever the arrival order.
     if (map.has(key) || buffered() < maxBufferedRows) {
@@ -362,6 +429,7 @@ export function createWriteBufferCore({
     async flush() {
       const target = addSeq;
       for (;;) {
+        if (broken) throw failedError();
         if (flushing) {
           await flushing.catch(() => undefined);
           continue;
@@ -373,11 +441,17 @@ export function createWriteBufferCore({
     mark: () => addSeq,
     flushed(mark) {
       if (writtenThrough() >= mark) return Promise.resolve();
-      return new Promise((resolve) => markWaiters.push({ mark, resolve }));
+      if (broken) return Promise.reject(failedError());
+      return new Promise((resolve, reject) => markWaiters.push({ mark, resolve, reject }));
     },
     isFull: () => buffered() >= maxBufferedRows,
     size: buffered,
-    getMetrics: () => ({ ...m, buffered: buffered(), lastError: m.lastError && { ...m.lastError } }),
+    getMetrics: () => ({
+      ...m,
+      buffered: buffered(),
+      lastError: m.lastError && { ...m.lastError },
+      failed: m.failed && { ...m.failed },
+    }),
     onFlush(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -396,7 +470,8 @@ export function createWriteBufferCore({
         try {
           await api.flush();
           if (buffered() === 0) return;
-        } catch {
+        } catch (err) {
+          if (broken) throw err;
           failures++;
           if (performance.now() >= deadline) {
             throw new WriteBufferError(
@@ -409,6 +484,11 @@ export function createWriteBufferCore({
           await new Promise((r) => setTimeout(r, Math.max(0, delay)));
         }
       }
+    },
+    abandon(reason) {
+      fail(reason);
+      orders.clear();
+      trades.clear();
     },
   };
   return api;
