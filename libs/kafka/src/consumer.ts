@@ -1,6 +1,7 @@
 import type { Consumer, IHeaders } from 'kafkajs';
 import { createKafkaClient, type KafkaClientOptions } from './client';
 import { KafkaAdapterError } from './errors';
+import { exclusiveAssigner } from './exclusive-assigner';
 
 export interface ConsumedMessage {
   topic: string;
@@ -15,6 +16,7 @@ export interface ConsumedMessage {
 export interface BatchControl {
   /** False once the consumer is stopping or the batch is stale (a rebalance or seek): stop and return. */
   shouldContinue(): boolean;
+  /** Keeps the group membership alive during long work; throws when the group is rebalancing (then stop the batch). */
   heartbeat(): Promise<void>;
 }
 
@@ -26,14 +28,45 @@ export type BatchHandler = (messages: ConsumedMessage[], control: BatchControl) 
 
 export interface KafkaConsumerOptions extends KafkaClientOptions {
   groupId: string;
+  /**
+   * Use the exclusive assignment: every partition of every subscribed topic goes to the one member announcing the
+   * highest priority (a shard's lease epoch). Without it, kafkajs' round-robin spreads partitions over members.
+   */
+  exclusivePriority?: number;
+  /** The broker drops a member that sent no heartbeat for this long, ms. Default 10,000 (the broker's minimum is 6,000). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** How long a rebalance waits for members to rejoin, ms. Default 20,000. */
+  rebalanceTimeoutMs?: number;
+  /** Longest a fetch waits for data, ms. Default 1,000: paused and resumed topics react within that. */
+  maxWaitTimeMs?: number;
+}
+
+export interface ConsumerStatus {
+  /** Between a successful run() and disconnect(), and not crashed for good. */
+  running: boolean;
+  /** Last sign of life of the consume loop (fetch, heartbeat, batch, join), epoch ms. */
+  lastActivityAt: number;
+  /** The error that stopped the consumer for good (kafkajs will not restart it). */
+  crashed: Error | null;
+}
+
+export interface RunHooks {
+  /**
+   * Called synchronously on every join of the group (the first, and after each rebalance or restart of the
+   * consumer), before the consumer fetches anything: kafkajs forgets seeks and pauses there, so re-apply them here.
+   */
+  onAssigned?(assignment: Record<string, number[]>): void;
+  /** The consume loop crashed; `willRestart` says whether kafkajs restarts it (then onAssigned runs again). */
+  onCrash?(error: Error, willRestart: boolean): void;
 }
 
 export interface KafkaConsumer {
   connect(): Promise<void>;
   subscribe(topics: readonly string[]): Promise<void>;
   /** Starts fetching. Offsets are never committed automatically: call `commit` once the work is durable. */
-  run(handler: BatchHandler): Promise<void>;
-  /** Positions a partition (after `run`); replay starts there whatever the group committed. */
+  run(handler: BatchHandler, hooks?: RunHooks): Promise<void>;
+  /** Positions a partition (after `run`, or inside `onAssigned`); the next fetch starts there. */
   seek(topic: string, partition: number, offset: string): void;
   pause(topic: string): void;
   resume(topic: string): void;
@@ -45,21 +78,42 @@ export interface KafkaConsumer {
   latestOffsets(topic: string): Promise<Map<number, string>>;
   /** Committed offsets of this group for a topic. */
   committedOffsets(topic: string): Promise<Map<number, string>>;
+  status(): ConsumerStatus;
   disconnect(): Promise<void>;
 }
 
 /** A kafkajs consumer in a group, with manual offset management for at-least-once processing with replay. */
-export function createKafkaConsumer({ groupId, ...client }: KafkaConsumerOptions): KafkaConsumer {
+export function createKafkaConsumer({
+  groupId,
+  exclusivePriority,
+  sessionTimeoutMs = 10_000,
+  heartbeatIntervalMs = 1_000,
+  rebalanceTimeoutMs = 20_000,
+  maxWaitTimeMs = 1_000,
+  ...client
+}: KafkaConsumerOptions): KafkaConsumer {
   if (typeof groupId !== 'string' || groupId.length === 0)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'groupId is required');
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1 || heartbeatIntervalMs >= sessionTimeoutMs)
+    throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'heartbeatIntervalMs must be below sessionTimeoutMs');
   const kafka = createKafkaClient(client);
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: sessionTimeoutMs,
+    heartbeatInterval: heartbeatIntervalMs,
+    rebalanceTimeout: rebalanceTimeoutMs,
+    maxWaitTimeInMs: maxWaitTimeMs,
+    ...(exclusivePriority !== undefined && { partitionAssigners: [exclusiveAssigner(exclusivePriority)] }),
   });
   const admin = kafka.admin();
+  const state: ConsumerStatus = { running: false, lastActivityAt: Date.now(), crashed: null };
+  const alive = () => {
+    state.lastActivityAt = Date.now();
+  };
+  const { FETCH_START, FETCH, HEARTBEAT, START_BATCH_PROCESS, END_BATCH_PROCESS } = consumer.events;
+  for (const e of [FETCH_START, FETCH, HEARTBEAT, START_BATCH_PROCESS, END_BATCH_PROCESS]) consumer.on(e, alive);
+
   return {
     async connect() {
       await Promise.all([consumer.connect(), admin.connect()]);
@@ -67,7 +121,20 @@ export function createKafkaConsumer({ groupId, ...client }: KafkaConsumerOptions
     async subscribe(topics) {
       await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     },
-    async run(handler) {
+    async run(handler, hooks = {}) {
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        alive();
+        hooks.onAssigned?.(e.payload.memberAssignment);
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        const { error, restart } = e.payload;
+        if (!restart) {
+          state.crashed = error;
+          state.running = false;
+        }
+        hooks.onCrash?.(error, restart);
+      });
+      state.running = true;
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -109,9 +176,14 @@ export function createKafkaConsumer({ groupId, ...client }: KafkaConsumerOptions
       const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
       return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
     },
+    status: () => ({ ...state }),
     async disconnect() {
-      await consumer.disconnect();
-      await admin.disconnect();
+      state.running = false;
+      try {
+        await consumer.disconnect();
+      } finally {
+        await admin.disconnect();
+      }
     },
   };
 }

@@ -7,4 +7,13 @@ export type { ShardTopicOptions, TopicSpec } from './admin';
 export { KAFKA_ERROR_CODES, KafkaAdapterError } from './errors';
 export type { KafkaErrorCode } from './errors';
 export { createKafkaConsumer } from './consumer';
-export type { BatchControl, BatchHandler, ConsumedMessage, KafkaConsumer, KafkaConsumerOptions } from './consumer';
+export type {
+  BatchControl,
+  BatchHandler,
+  ConsumedMessage,
+  ConsumerStatus,
+  KafkaConsumer,
+  KafkaConsumerOptions,
+  RunHooks,
+} from './consumer';
+export { EXCLUSIVE_ASSIGNER, exclusiveAssigner, pickExclusiveMember } from './exclusive-assigner';

@@ -2,6 +2,7 @@ import type { OutgoingRecord, ProducerPort } from '@shardex/order-router';
 import { type Admin, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { createKafkaClient, type KafkaClientOptions } from './client';
 import { KafkaAdapterError } from './errors';
+import { createReplaceable } from './replaceable';
 
 export interface KafkaProducerOptions extends KafkaClientOptions {
   /** How long a record may wait for others to the same topic before its batch is sent, ms. Default 2. */
@@ -12,7 +13,10 @@ export interface KafkaProducerOptions extends KafkaClientOptions {
 
 export interface KafkaProducer extends ProducerPort {
   connect(): Promise<void>;
-  /** Sends every waiting batch now; resolves when all records sent so far are settled. */
+  /**
+   * Sends every waiting batch now; resolves when all records sent so far are acknowledged, and rejects
+   * (KAFKA_ERR_SEND) if any of them failed since the last flush — a flush that resolves means nothing was lost.
+   */
   flush(): Promise<void>;
   disconnect(): Promise<void>;
 }
@@ -53,19 +57,27 @@ export function createKafkaProducer({
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'maxBatchRecords must be a positive integer');
   const kafka: Kafka = createKafkaClient(client);
   const admin: Admin = kafka.admin();
-  const newProducer = () =>
-    kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-  let producer: Promise<Producer> | null = null;
+  const producers = createReplaceable<Producer>({
+    async create() {
+      const p = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await p.connect();
+      return p;
+    },
+    dispose: (p) => p.disconnect(),
+    closedError: () => new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected'),
+  });
   let known = new Set<string>();
   const queues = new Map<string, Pending[]>();
   const timers = new Map<string, NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
   const chains = new Map<string, Promise<void>>();
+  /** The first send failure no flush() has reported yet. */
+  let unreported: KafkaAdapterError | null = null;
 
   async function topicExists(topic: string, refresh: boolean): Promise<boolean> {
     if (!refresh && known.has(topic)) return true;
@@ -73,45 +85,21 @@ export function createKafkaProducer({
     return known.has(topic);
   }
 
-  // Producers being used, and how many sends each has under way: a replaced producer is disconnected only when
-  // its last send is over, never under a batch of another topic.
-  const active = new Map<Producer, number>();
-  const retired = new Set<Producer>();
-
-  function release(p: Producer): void {
-    const n = (active.get(p) ?? 1) - 1;
-    if (n > 0) {
-      active.set(p, n);
-      return;
-    }
-    active.delete(p);
-    if (retired.delete(p)) p.disconnect().catch(() => undefined);
-  }
-
-  /** Swaps in a fresh producer for one that has learnt a missing topic. */
-  function replace(broken: Producer): void {
-    if (retired.has(broken)) return;
-    retired.add(broken);
-    const next = newProducer();
-    producer = next.connect().then(() => next);
-  }
-
   async function deliver(topic: string, messages: Message[]): Promise<void> {
     if (!(await topicExists(topic, false)))
       throw new Error(`topic ${topic} does not exist (topics are not auto-created)`);
     for (let attempt = 0; ; attempt++) {
-      if (!producer) throw new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected');
-      const p = await producer;
-      active.set(p, (active.get(p) ?? 0) + 1);
+      const p = await producers.acquire();
       try {
         await p.send({ topic, acks: -1, messages });
         return;
       } catch (err) {
         if (!isUnknownTopic(err) || attempt > 0) throw err;
-        replace(p);
+        // This producer has learnt a missing topic and would fail every later send: swap in a fresh one.
+        producers.replace(p);
         if (!(await topicExists(topic, true))) throw err;
       } finally {
-        release(p);
+        producers.release(p);
       }
     }
   }
@@ -148,6 +136,7 @@ export function createKafkaProducer({
               cause,
             },
           );
+          unreported ??= err;
           for (const p of batch) p.reject(err);
         },
       )
@@ -159,20 +148,27 @@ export function createKafkaProducer({
     inFlight.add(done);
   }
 
+  /** Sends what waits and resolves once everything sent so far is settled; rejects if any of it failed. */
   async function flush(): Promise<void> {
     for (const topic of [...queues.keys()]) sendTopic(topic);
-    await Promise.allSettled([...inFlight]);
+    // Batches of a topic are chained, so the ones in flight now cover every record sent before this call.
+    await Promise.all([...inFlight]);
+    if (unreported) {
+      const err = unreported;
+      unreported = null;
+      throw err;
+    }
   }
 
   return {
     async connect() {
       await admin.connect();
-      const p = newProducer();
-      await p.connect();
-      producer = Promise.resolve(p);
+      producers.reopen();
+      // Connect now, so a broker that is not there fails connect() rather than the first send.
+      producers.release(await producers.acquire());
     },
     send(record: OutgoingRecord): Promise<void> {
-      if (!producer)
+      if (producers.closed)
         return Promise.reject(new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected'));
       return new Promise<void>((resolve, reject) => {
         let queue = queues.get(record.topic);
@@ -191,12 +187,9 @@ export function createKafkaProducer({
     },
     flush,
     async disconnect() {
-      await flush();
-      const p = producer;
-      producer = null;
-      await (await p)?.disconnect();
-      await Promise.allSettled([...retired].map((r) => r.disconnect()));
-      retired.clear();
+      // What waits is sent first; each record's outcome reaches its sender through its own send() promise.
+      await flush().catch(() => undefined);
+      await producers.close();
       await admin.disconnect();
     },
   };
