@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseShardMap, type ShardInfo, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
+import os from 'node:os';
+import { LEGACY_SHARD, parseShardMap, type ShardInfo, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
+import { EngineError } from './errors';
 
 /** Shard process settings, parsed once at start-up from the environment and frozen. */
 export interface EngineConfig {
@@ -24,13 +27,32 @@ export interface EngineConfig {
   readonly writeBatchSize: number;
   readonly writeFlushMs: number;
   readonly logLevel: string;
-  /** Kafka consumer group; default `shardex-engine-<shardId>`. */
+  /** Kafka consumer group: `<CONSUMER_GROUP_PREFIX>-<shardId>` (prefix default `shardex-engine`), one per shard. */
   readonly consumerGroup: string;
+  /** Array items per stored snapshot part (bounds every chunk of a snapshot). Default 10,000. */
+  readonly snapshotPartItems: number;
+  /**
+   * The shard lease: a process writes for the shard only while it holds it; another process with the same SHARD_ID
+   * waits as a hot standby and takes over this long after the holder stops renewing, ms. Default 10,000.
+   */
+  readonly leaseTtlMs: number;
+  /** How often a standby asks for the lease, ms. Default 1,000. */
+  readonly standbyPollMs: number;
+  /** Kafka drops a silent group member after this long, ms (6,000 or more). Default 10,000. */
+  readonly kafkaSessionTimeoutMs: number;
+  /** /health fails when the consume loop (or the standby loop) showed no activity for this long, ms. Default 60,000. */
+  readonly livenessTimeoutMs: number;
+  /** Longest wait between restarts from the last snapshot after repeated failures, ms. Default 30,000. */
+  readonly recoveryBackoffMaxMs: number;
+  /** Identifies this process as the lease owner: NODE_ID, else `<hostname>-<pid>-<random>`. */
+  readonly nodeId: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'ENGINE_ERR_CONFIG';
+/** A configuration problem, reported before anything connects. */
+export class ConfigError extends EngineError {
+  constructor(message: string) {
+    super('ENGINE_ERR_CONFIG', message);
+  }
 }
 
 const SHARD_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -48,6 +70,19 @@ function int(
   if (!/^\d+$/.test(raw) || n < min || n > max)
     throw new ConfigError(`${name} must be an integer ${min}-${max}, got "${raw}"`);
   return n;
+}
+
+const GROUP_PREFIX = /^[A-Za-z0-9._-]{1,120}$/;
+
+function consumerGroupPrefix(env: NodeJS.ProcessEnv): string {
+  if (env['CONSUMER_GROUP'] !== undefined)
+    throw new ConfigError(
+      'CONSUMER_GROUP is no longer read: a group shared by two shards would mix their topics; set CONSUMER_GROUP_PREFIX (the group is <prefix>-<SHARD_ID>)',
+    );
+  const prefix = env['CONSUMER_GROUP_PREFIX'] || 'shardex-engine';
+  if (!GROUP_PREFIX.test(prefix))
+    throw new ConfigError(`CONSUMER_GROUP_PREFIX must be 1-120 of A-Z a-z 0-9 . _ -, got "${prefix}"`);
+  return prefix;
 }
 
 /** `readFile` is injectable so tests need no files; the default reads SHARD_MAP_FILE from disk. */
@@ -77,13 +112,18 @@ export function loadConfig(
   } catch (err) {
     throw new ConfigError(`shard map: ${(err as Error).message}`);
   }
-  const shard =
-    shardMap.shards.find((s) => s.shardId === shardId) ?? (shardMap.shardingEnabled ? undefined : shardMap.shards[0]);
+  // With sharding off there is one engine; two processes under different SHARD_IDs would both run it as two shards.
+  if (!shardMap.shardingEnabled && shardId !== LEGACY_SHARD.shardId)
+    throw new ConfigError(
+      `SHARDING_ENABLED=false runs the single legacy engine: SHARD_ID must be "${LEGACY_SHARD.shardId}"`,
+    );
+  const shard = shardMap.shards.find((s) => s.shardId === shardId);
   if (!shard)
     throw new ConfigError(
       `SHARD_ID "${shardId}" is not in the shard map (${shardMap.shards.map((s) => s.shardId).join(', ')})`,
     );
 
+  const leaseTtlMs = int(env, 'LEASE_TTL_MS', 10_000, 1_000, 600_000);
   return Object.freeze({
     shardId,
     httpPort: int(env, 'HTTP_PORT', 9464, 0, 65535),
@@ -99,6 +139,13 @@ export function loadConfig(
     writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 500, 1, 100_000),
     writeFlushMs: int(env, 'WRITE_FLUSH_MS', 50, 1, 60_000),
     logLevel: env['LOG_LEVEL'] ?? 'info',
-    consumerGroup: env['CONSUMER_GROUP'] || `shardex-engine-${shardId}`,
+    consumerGroup: `${consumerGroupPrefix(env)}-${shardId}`,
+    snapshotPartItems: int(env, 'SNAPSHOT_PART_ITEMS', 10_000, 100, 1_000_000),
+    leaseTtlMs,
+    standbyPollMs: int(env, 'STANDBY_POLL_MS', 1_000, 50, 60_000),
+    kafkaSessionTimeoutMs: int(env, 'KAFKA_SESSION_TIMEOUT_MS', 10_000, 6_000, 300_000),
+    livenessTimeoutMs: int(env, 'LIVENESS_TIMEOUT_MS', 60_000, 5_000, 3_600_000),
+    recoveryBackoffMaxMs: int(env, 'RECOVERY_BACKOFF_MAX_MS', 30_000, 100, 600_000),
+    nodeId: env['NODE_ID'] || `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
   });
 }

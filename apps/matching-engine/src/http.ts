@@ -1,35 +1,71 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { WriteBuffer } from '@shardex/write-buffer';
-import type { ShardEngine } from './shard-engine';
+import type { WriteBufferMetrics } from '@shardex/write-buffer';
+import type { EngineMetrics } from './metrics';
+import type { NodeRole, ShardNode } from './shard-node';
 
 const STATES = ['NEW', 'INITIALIZED', 'RUNNING', 'STOPPED'] as const;
+const ROLES: readonly NodeRole[] = ['standby', 'active', 'recovering', 'stopping', 'stopped'];
 
-/** Prometheus metrics of the shard, read from the engine and the write buffer at scrape time. */
-export function createMetrics(engine: ShardEngine, writeBuffer: WriteBuffer, shardId: string): Registry {
+/** Prometheus metrics of the shard process, read from the node, its engine and its write buffer at scrape time. */
+export function createMetrics(node: ShardNode, shardId: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ shard: shardId });
-  const counter = (name: string, help: string, read: () => number) => {
+  const m = node.metrics;
+  const counter = (name: string, help: string, key: keyof EngineMetrics) => {
     let last = 0;
     new Counter({
       name,
       help,
       registers: [registry],
       collect() {
-        const now = read();
-        this.inc(now - last);
+        const now = Number(m[key] ?? 0);
+        if (now > last) this.inc(now - last);
         last = now;
       },
     });
   };
-  counter('shardex_engine_commands_total', 'Commands applied to the order book.', () => engine.metrics.commandsApplied);
-  counter('shardex_engine_events_total', 'Events published to the output topic.', () => engine.metrics.eventsPublished);
+  counter('shardex_engine_commands_total', 'Commands applied to the order book.', 'commandsApplied');
+  counter('shardex_engine_events_total', 'Events published to the output topic.', 'eventsPublished');
+  counter('shardex_engine_dead_letters_total', 'Messages sent to the dead-letter topic.', 'deadLettered');
+  counter('shardex_engine_batches_total', 'Kafka batches processed.', 'batches');
+  counter('shardex_engine_snapshots_total', 'Snapshots stored.', 'snapshots');
   counter(
-    'shardex_engine_dead_letters_total',
-    'Undecodable messages sent to the dead-letter topic.',
-    () => engine.metrics.deadLettered,
+    'shardex_engine_snapshot_failures_total',
+    'Snapshots that failed (retried after an interval).',
+    'snapshotFailures',
   );
-  counter('shardex_engine_batches_total', 'Kafka batches processed.', () => engine.metrics.batches);
+  counter(
+    'shardex_engine_preload_journalled_total',
+    'Preload messages whose place among the input was recorded.',
+    'journalled',
+  );
+  counter(
+    'shardex_engine_offset_gaps_total',
+    'Jumps in input offsets (transaction markers, aborted transactions).',
+    'offsetGaps',
+  );
+  counter(
+    'shardex_engine_offsets_lost_total',
+    'Offsets gone from Kafka (retention) before the shard applied them: their commands were never executed.',
+    'offsetsLost',
+  );
+  counter(
+    'shardex_engine_rows_dead_lettered_total',
+    'Rows the database refused, kept in write_dead_letters.',
+    'rowsDeadLettered',
+  );
+  counter(
+    'shardex_engine_commit_failures_total',
+    'Consumer offset commits that failed (monitoring only).',
+    'commitFailures',
+  );
+  counter(
+    'shardex_engine_fatal_errors_total',
+    'Incarnations that failed (a send, flush, lease or consumer).',
+    'fatalErrors',
+  );
+  counter('shardex_engine_recoveries_total', 'Restarts from the last snapshot after a failure.', 'recoveries');
   const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
     new Gauge({
       name,
@@ -39,38 +75,39 @@ export function createMetrics(engine: ShardEngine, writeBuffer: WriteBuffer, sha
         this.set(await read());
       },
     });
-  gauge('shardex_engine_last_batch_size', 'Messages in the last Kafka batch.', () => engine.metrics.lastBatchSize);
-  gauge('shardex_engine_consumer_lag', 'Input messages not yet applied.', () => engine.inputLag().catch(() => -1));
-  gauge('shardex_engine_last_seq', 'Sequence number of the last event.', () => engine.lastSeq);
-  gauge('shardex_engine_snapshot_age_seconds', 'Seconds since the last snapshot (-1: none yet).', () =>
-    engine.metrics.lastSnapshotAt === null ? -1 : (Date.now() - engine.metrics.lastSnapshotAt) / 1000,
+  gauge('shardex_engine_last_batch_size', 'Messages in the last Kafka batch.', () => m.lastBatchSize);
+  gauge('shardex_engine_consumer_lag', 'Input messages not yet applied (-1: unknown).', () =>
+    node.engine ? node.engine.inputLag().catch(() => -1) : -1,
   );
-  gauge('shardex_engine_running', 'Lifecycle state: 1 when RUNNING.', () => (engine.state === 'RUNNING' ? 1 : 0));
+  gauge('shardex_engine_last_seq', 'Sequence number of the last event.', () => node.engine?.lastSeq ?? 0);
+  gauge('shardex_engine_lease_epoch', 'Epoch of the shard lease this process holds (0: none).', () => node.epoch ?? 0);
+  gauge('shardex_engine_snapshot_age_seconds', 'Seconds since the last snapshot (-1: none yet).', () =>
+    m.lastSnapshotAt === null ? -1 : (Date.now() - m.lastSnapshotAt) / 1000,
+  );
+  gauge('shardex_engine_running', 'Lifecycle state: 1 when RUNNING.', () => (node.engine?.state === 'RUNNING' ? 1 : 0));
   new Gauge({
     name: 'shardex_engine_state',
     help: 'Lifecycle state (1 for the current one).',
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      for (const s of STATES) this.set({ state: s }, engine.state === s ? 1 : 0);
+      for (const s of STATES) this.set({ state: s }, (node.engine?.state ?? 'NEW') === s ? 1 : 0);
     },
   });
-  const wb = (
-    key:
-      | 'buffered'
-      | 'flushCount'
-      | 'totalFlushed'
-      | 'failedFlushes'
-      | 'retries'
-      | 'avgFlushTimeMs'
-      | 'lastFlushTimeMs'
-      | 'lastFlushSize',
-    name: string,
-    help: string,
-  ) => gauge(name, help, () => writeBuffer.getMetrics()[key]);
+  new Gauge({
+    name: 'shardex_engine_role',
+    help: 'Role of this process for its shard (1 for the current one): active, standby, recovering...',
+    labelNames: ['role'],
+    registers: [registry],
+    collect() {
+      for (const r of ROLES) this.set({ role: r }, node.role === r ? 1 : 0);
+    },
+  });
+  const wb = (key: keyof WriteBufferMetrics, name: string, help: string) =>
+    gauge(name, help, () => Number(node.writeBufferMetrics()?.[key] ?? 0));
   wb('buffered', 'shardex_write_buffer_buffered_rows', 'Rows waiting or in flight.');
-  wb('flushCount', 'shardex_write_buffer_flushes', 'Successful flushes.');
-  wb('totalFlushed', 'shardex_write_buffer_rows_written', 'Rows written.');
+  wb('flushCount', 'shardex_write_buffer_flushes', 'Successful flushes (this incarnation).');
+  wb('totalFlushed', 'shardex_write_buffer_rows_written', 'Rows written (this incarnation).');
   wb('failedFlushes', 'shardex_write_buffer_failed_flushes', 'Flushes that failed (rows kept).');
   wb('retries', 'shardex_write_buffer_deadlock_retries', 'Transactions re-run after a deadlock or lock wait timeout.');
   wb('avgFlushTimeMs', 'shardex_write_buffer_flush_ms_avg', 'Average flush time, ms.');
@@ -79,9 +116,13 @@ export function createMetrics(engine: ShardEngine, writeBuffer: WriteBuffer, sha
   return registry;
 }
 
-/** /health (the process answers), /ready (RUNNING and caught up), /metrics (Prometheus). */
+/**
+ * /health — liveness (the k8s probe): 200 while the process does what its role says, 503 when the consume loop is
+ * dead or silent past LIVENESS_TIMEOUT_MS; /ready — 200 when active, RUNNING and caught up (a standby is alive but
+ * not ready); /metrics — Prometheus.
+ */
 export function createHttpServer(
-  engine: ShardEngine,
+  node: ShardNode,
   registry: Registry,
   { readyLag = 1000 }: { readyLag?: number } = {},
 ): Server {
@@ -89,16 +130,26 @@ export function createHttpServer(
     const json = (status: number, body: unknown): void =>
       void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.method !== 'GET') return json(405, { statusCode: 405, error: 'Method Not Allowed' });
-    if (req.url === '/health') return json(200, { status: 'ok', state: engine.state });
+    const engine = node.engine;
+    const state = engine?.state ?? 'NEW';
+    if (req.url === '/health') {
+      const live = node.liveness();
+      return json(live.ok ? 200 : 503, {
+        status: live.ok ? 'ok' : 'failing',
+        role: node.role,
+        state,
+        epoch: node.epoch,
+        ...(live.reason && { reason: live.reason }),
+      });
+    }
     if (req.url === '/ready') {
+      if (node.role !== 'active' || !engine) return json(503, { ready: false, role: node.role, state });
       void engine.inputLag().then(
-        (lag) =>
-          json(engine.state === 'RUNNING' && lag <= readyLag ? 200 : 503, {
-            ready: engine.state === 'RUNNING' && lag <= readyLag,
-            state: engine.state,
-            lag,
-          }),
-        (err: Error) => json(503, { ready: false, state: engine.state, error: err.message }),
+        (lag) => {
+          const ready = engine.state === 'RUNNING' && lag <= readyLag;
+          json(ready ? 200 : 503, { ready, role: node.role, state: engine.state, lag });
+        },
+        (err: Error) => json(503, { ready: false, role: node.role, state, error: err.message }),
       );
       return;
     }

@@ -5,16 +5,20 @@ import { loadConfig } from './config';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, base: { service: 'matching-engine', shardId: config.shardId } });
-  const shard = await startShard(config, log, (err) => {
-    // The book is ahead of what is durable: exit, and let the restart replay from the last snapshot.
-    log.fatal({ err }, 'fatal: exiting for a replay from the last snapshot');
+  // Anything that escapes every handler means state nobody accounted for: log it and exit non-zero, so the
+  // supervisor restarts the process and it replays from its last snapshot.
+  const die = (kind: string) => (err: unknown) => {
+    log.fatal({ err }, `${kind}: exiting`);
     process.exit(1);
-  });
+  };
+  process.on('unhandledRejection', die('unhandled rejection'));
+  process.on('uncaughtException', die('uncaught exception'));
+  const shard = await startShard(config, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing the batch, flushing, committing, snapshotting');
+    log.info({ signal }, 'shutting down: finishing the batch, flushing, snapshotting, releasing the lease');
     try {
       await shard.stop();
       log.info({}, 'stopped');

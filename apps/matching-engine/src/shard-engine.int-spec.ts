@@ -49,7 +49,10 @@ async function read(
   topic: string,
   onMessage: (m: { value: string; headers: Record<string, string> }) => void,
 ): Promise<Consumer> {
-  const consumer = createTestKafka('engine-spec-reader').consumer({ groupId: `reader-${topic}-${++n}` });
+  const consumer = createTestKafka('engine-spec-reader').consumer({
+    groupId: `reader-${topic}-${++n}`,
+    maxWaitTimeInMs: 500,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
@@ -65,8 +68,9 @@ async function read(
 async function setUp(extraEnv: Record<string, string> = {}): Promise<Harness> {
   const { topics, tdb, env } = await createShardUnderTest('engine', { DEPTH_EVERY_COMMANDS: '1000000', ...extraEnv });
   const infra = getTestInfra();
-  const quiet = pino({ level: 'warn' });
+  const quiet = pino({ level: process.env['ENGINE_TEST_LOG'] ?? 'warn' });
   const shard = await startShard(loadConfig(env), quiet);
+  await shard.node.whenActive();
   const producer = createKafkaProducer({ brokers: infra.kafkaBrokers, clientId: 'engine-spec' });
   await producer.connect();
   const router = createOrderRouter({ shardMap: loadConfig(env).shardMap, producer });
@@ -159,7 +163,7 @@ describe('shard engine (real Kafka + MySQL)', () => {
       payload: { instruments: [TEST] },
     });
     await router.broadcastToAllShards(cmd({ code: 'STOP_ENGINE', payload: {} }));
-    await until('STOPPED', () => h?.shard.engine.state === 'STOPPED');
+    await until('STOPPED', () => h?.shard.node.engine?.state === 'STOPPED');
   });
 
   it('turns a scripted order stream into the expected trades, order rows and events', async () => {
@@ -172,7 +176,11 @@ describe('shard engine (real Kafka + MySQL)', () => {
       placeOrder({ orderId: 's2', userId: 'bob', side: 'SELL', price: '101', quantity: '5' }),
       placeOrder({ orderId: 'b1', userId: 'carol', side: 'BUY', price: '101', quantity: '7' }),
       placeOrder({ orderId: 'b2', userId: 'dave', side: 'BUY', price: '99', quantity: '2' }),
-      { ...cmd({ code: 'CANCEL_ORDER', payload: { orderId: 'b2', userId: 'dave', symbol: 'TEST' } }) } as Command,
+      // On the orders' own clock: an order command more than the de-duplication window older than the newest is stale.
+      {
+        ...cmd({ code: 'CANCEL_ORDER', payload: { orderId: 'b2', userId: 'dave', symbol: 'TEST' } }),
+        issuedAt: 1_700_000_000_000,
+      } as Command,
       placeOrder({ orderId: 'm1', userId: 'erin', side: 'BUY', type: 'MARKET', timeInForce: 'IOC', quantity: '10' }),
     ];
     for (const c of script) await router.sendToShard(c as never);
@@ -251,17 +259,19 @@ describe('shard engine (real Kafka + MySQL)', () => {
           quantity: '2',
         }),
       );
-    await until('10 processed', () => h && h.shard.engine.metrics.commandsApplied >= 12);
+    await until('10 processed', () => h && h.shard.node.metrics.commandsApplied >= 12);
+    const engine = await h.shard.node.whenActive();
     await h.shard.stop();
     const before = {
-      seq: h.shard.engine.lastSeq,
+      seq: engine.lastSeq,
       rows: await h.db('orders').orderBy('order_id').select('order_id', 'status', 'filled_quantity', 'version'),
     };
     expect(Number((await h.db('engine_snapshots').count({ n: '*' }))[0]?.['n'])).toBeGreaterThan(0);
 
     h.shard = await startShard(loadConfig(h.env), pino({ level: 'warn' }));
-    expect(h.shard.engine.state).toBe('RUNNING');
-    expect(h.shard.engine.lastSeq).toBe(before.seq);
+    const restarted = await h.shard.node.whenActive();
+    expect(restarted.state).toBe('RUNNING');
+    expect(restarted.lastSeq).toBe(before.seq);
     await router.sendToShard(placeOrder({ orderId: 'after', userId: 'zed', side: 'BUY', price: '102', quantity: '1' }));
     await until('after accepted', () =>
       h?.events.some((e) => e.code === 'ORDER_ACCEPTED' && e.payload.orderId === 'after'),

@@ -7,106 +7,102 @@ import {
   isLifecycleCommand,
   type Logger,
 } from '@shardex/contracts';
-import type { SnapshotStore, TopicOffsets } from '@shardex/db';
-import type { ConsumedMessage, KafkaConsumer } from '@shardex/kafka';
-import { type BookSnapshot, OrderBook } from '@shardex/order-book';
-import type { OutgoingRecord, ProducerPort, ShardInfo } from '@shardex/order-router';
+import type { PreloadJournal, SnapshotStore, WriteFence } from '@shardex/db';
+import type { BatchControl, ConsumedMessage, KafkaConsumer } from '@shardex/kafka';
+import { OrderBook } from '@shardex/order-book';
+import type { ProducerPort, ShardInfo } from '@shardex/order-router';
 import type { WriteBuffer } from '@shardex/write-buffer';
-import { OrderProjection, type OrderStatics } from './projection';
+import { deadLetterRecord, sniffOrder } from './dead-letters';
+import { AckTracker, checkpoint } from './durability';
+import { EngineError } from './errors';
+import { createEngineMetrics, type EngineMetrics } from './metrics';
+import { OrderProjection } from './projection';
+import { type Positions, Sequencer, type Topic, type Vanished } from './sequencer';
+import { Snapshotter } from './snapshotter';
 
-/** What a snapshot of the shard holds besides the topic offsets it covers. */
-export interface EngineSnapshotState {
-  book: BookSnapshot;
-  orders: Array<[string, OrderStatics]>;
-  /** issuedAt of the last applied command: the time of rows written for engine-initiated events. */
-  lastIssuedAt: number;
-  /** Commands since the last DEPTH round: DEPTH events take sequence numbers, so their cadence must survive a restart. */
-  sinceDepth: number;
-}
-
-export interface EngineMetrics {
-  commandsApplied: number;
-  eventsPublished: number;
-  deadLettered: number;
-  batches: number;
-  lastBatchSize: number;
-  snapshots: number;
-  lastSnapshotAt: number | null;
-  lastSnapshotSeq: number | null;
-}
+export type { EngineSnapshotState } from './snapshotter';
+export { DLQ_CODE, DLQ_REASON, DLQ_SOURCE } from './dead-letters';
 
 export interface ShardEngineDeps {
   shard: ShardInfo;
   consumer: KafkaConsumer;
-  producer: ProducerPort & { flush(): Promise<void> };
+  producer: ProducerPort;
   writeBuffer: WriteBuffer;
-  snapshots: SnapshotStore;
+  snapshots: Pick<SnapshotStore, 'save' | 'latest'>;
+  journal: PreloadJournal;
+  /** The lease epoch this incarnation writes under; snapshots and journal entries are fenced by it. */
+  fence: WriteFence;
   logger: Logger;
+  /** Shared by every incarnation of the process (counters stay monotonic across recoveries). */
+  metrics?: EngineMetrics;
   snapshotEveryCommands?: number;
   snapshotEveryMs?: number;
+  /** Array items per stored snapshot part. Default 10,000. */
+  snapshotPartItems?: number;
   depthEveryCommands?: number;
   depthLevels?: number;
-  /** Wall clock, used only to decide when a time-based snapshot is due (never for engine output). */
+  /** Wall clock: only for when a time-based snapshot is due and for liveness, never for engine output. */
   now?: () => number;
   /**
-   * Called when a batch fails after its commands were applied (events not acknowledged, rows not written): the
-   * in-memory book is then ahead of what is durable, and the only safe way on is to restart from the last snapshot.
-   * The process's main exits on it; the default rethrows.
+   * Called once when the incarnation cannot go on (a send or flush failed, the lease or the consumer group was
+   * lost, the consume loop died): what is in memory is ahead of what is durable, and the only safe way on is to
+   * restart from the last snapshot. The engine has stopped applying by then.
    */
-  onFatal?: (err: unknown) => void;
+  onFatal?: (err: Error) => void;
 }
 
-/** Headers a dead-letter record adds to the original message's. */
-export const DLQ_CODE = 'shardex-dlq-code';
-export const DLQ_REASON = 'shardex-dlq-reason';
-export const DLQ_SOURCE = 'shardex-source';
+type Defaults = Required<
+  Pick<
+    ShardEngineDeps,
+    'snapshotEveryCommands' | 'snapshotEveryMs' | 'snapshotPartItems' | 'depthEveryCommands' | 'depthLevels' | 'now'
+  >
+>;
 
 /**
- * One shard's process loop: consume the preload (lifecycle) and input (orders) topics, apply each command to the
- * order book, publish the events, persist the rows, and commit offsets only once the events are acknowledged and the
- * rows written. Snapshots of the book (with the offsets they cover) bound replay; on start the engine restores the
- * latest and replays from its offsets, which reproduces the same events and rows.
+ * One incarnation of a shard: restore the latest snapshot, then consume the preload (lifecycle) and input (orders)
+ * topics in the one total order the Sequencer gives them, apply each command to the order book, publish the events,
+ * persist the rows, and make each batch durable in the order durability.ts spells out. Any failure on that path
+ * ends the incarnation (onFatal); the next one restores the last snapshot and replays, reproducing the same events
+ * and rows.
  */
 export class ShardEngine {
   private book!: OrderBook;
   private projection!: OrderProjection;
-  /** Next offset to read per topic and partition — in the very shape a snapshot records. */
-  private readonly positions: TopicOffsets = {};
+  private seq!: Sequencer;
+  private snapshotter!: Snapshotter;
+  private readonly acks: AckTracker;
   private sinceSnapshot = 0;
   private sinceDepth = 0;
-  private lastSnapshotAt = 0;
   private lastIssuedAt = 0;
-  /** The consumer starts unpaused; start() pauses input unless the restored state is RUNNING. */
-  private inputPaused = false;
+  private committed: Positions | undefined;
+  /** What the consumer was last told, per topic; undefined until the first (re)join. */
+  private paused: { preload: boolean | undefined; input: boolean | undefined } = {
+    preload: undefined,
+    input: undefined,
+  };
   private stopping = false;
-  private failed = false;
-  readonly metrics: EngineMetrics = {
-    commandsApplied: 0,
-    eventsPublished: 0,
-    deadLettered: 0,
-    batches: 0,
-    lastBatchSize: 0,
-    snapshots: 0,
-    lastSnapshotAt: null,
-    lastSnapshotSeq: null,
-  };
-  private readonly d: Required<Omit<ShardEngineDeps, 'now' | 'onFatal'>> & {
-    now: () => number;
-    onFatal: (err: unknown) => void;
-  };
+  private failure: Error | null = null;
+  private abort!: (err: Error) => void;
+  private readonly aborted: Promise<never>;
+  private lastActivityAt: number;
+  readonly metrics: EngineMetrics;
+  private readonly d: ShardEngineDeps & Defaults;
 
   constructor(deps: ShardEngineDeps) {
     this.d = {
       snapshotEveryCommands: 10_000,
       snapshotEveryMs: 60_000,
+      snapshotPartItems: 10_000,
       depthEveryCommands: 100,
       depthLevels: 10,
       now: Date.now,
-      onFatal: (err: unknown) => {
-        throw err;
-      },
       ...deps,
     };
+    this.metrics = deps.metrics ?? createEngineMetrics();
+    this.acks = new AckTracker((err) => this.fatal(err));
+    this.aborted = new Promise<never>((_, reject) => (this.abort = reject));
+    this.aborted.catch(() => undefined); // observed through the races below
+    this.lastActivityAt = this.d.now();
   }
 
   get state(): EngineState {
@@ -117,21 +113,52 @@ export class ShardEngine {
     return this.book?.lastSeq ?? 0;
   }
 
-  /** Messages on the input topic not yet applied (high watermark minus position, over its partitions). */
+  /** The error that ended this incarnation, if one did. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  get positions(): Positions | undefined {
+    return this.seq?.positions;
+  }
+
+  /** Liveness of the consume loop: alive and showing activity within `withinMs`. */
+  alive(withinMs: number): { ok: boolean; reason?: string } {
+    const status = this.d.consumer.status();
+    if (this.failure) return { ok: false, reason: `incarnation failed: ${this.failure.message}` };
+    if (!status.running)
+      return { ok: false, reason: `consume loop stopped${status.crashed ? `: ${status.crashed.message}` : ''}` };
+    const last = Math.max(status.lastActivityAt, this.lastActivityAt);
+    if (this.d.now() - last > withinMs)
+      return { ok: false, reason: `no consume activity for ${this.d.now() - last} ms` };
+    return { ok: true };
+  }
+
+  /** Messages on the input topic not yet applied (high watermark minus position). */
   async inputLag(): Promise<number> {
-    const topic = this.d.shard.kafkaInputTopic;
-    let lag = 0n;
-    for (const [partition, high] of await this.d.consumer.latestOffsets(topic)) {
-      const at = this.positions[topic]?.[partition];
-      if (at !== undefined && BigInt(high) > BigInt(at)) lag += BigInt(high) - BigInt(at);
-    }
-    return Number(lag);
+    const at = this.seq?.positions.input;
+    if (at === undefined) return 0;
+    const high = (await this.d.consumer.latestOffsets(this.d.shard.kafkaInputTopic)).get(0);
+    return high !== undefined && BigInt(high) > at ? Number(BigInt(high) - at) : 0;
   }
 
   /** Restores the latest snapshot (or starts empty), positions the consumer and starts consuming. */
   async start(): Promise<void> {
-    const { shard, consumer, snapshots, logger } = this.d;
-    const latest = await snapshots.latest<EngineSnapshotState>(shard.shardId);
+    const { shard, consumer, logger, fence } = this.d;
+    this.snapshotter = new Snapshotter({
+      store: this.d.snapshots,
+      fence,
+      shardId: shard.shardId,
+      preloadTopic: shard.kafkaPreloadTopic,
+      inputTopic: shard.kafkaInputTopic,
+      metrics: this.metrics,
+      logger,
+      everyCommands: this.d.snapshotEveryCommands,
+      everyMs: this.d.snapshotEveryMs,
+      partItems: this.d.snapshotPartItems,
+      now: this.d.now,
+    });
+    const latest = await this.snapshotter.restore();
     if (latest) {
       this.book = OrderBook.restore(latest.state.book, { shardId: shard.shardId });
       this.projection = new OrderProjection(shard.shardId, latest.state.orders);
@@ -147,202 +174,301 @@ export class ShardEngine {
       this.projection = new OrderProjection(shard.shardId);
       logger.info({}, 'no snapshot: replaying from the earliest retained offsets');
     }
-    const topics = [shard.kafkaPreloadTopic, shard.kafkaInputTopic];
-    for (const topic of topics) {
-      const earliest = await consumer.earliestOffsets(topic);
-      for (const [partition, low] of earliest) {
-        const fromSnapshot = latest?.offsets[topic]?.[String(partition)];
-        // A snapshot's offset may have been deleted by retention since: never seek below what is retained.
-        (this.positions[topic] ??= {})[partition] =
-          fromSnapshot !== undefined && BigInt(fromSnapshot) > BigInt(low) ? fromSnapshot : low;
-      }
-    }
-    this.lastSnapshotAt = this.d.now();
-    await consumer.subscribe(topics);
-    await consumer.run((messages, control) => this.handleBatch(messages, control));
-    for (const [topic, partitions] of Object.entries(this.positions)) {
-      for (const [partition, offset] of Object.entries(partitions)) consumer.seek(topic, Number(partition), offset);
-    }
-    this.applyPause();
+    const positions: Positions = {
+      preload: await this.startPosition(shard.kafkaPreloadTopic, latest?.positions.preload),
+      input: await this.startPosition(shard.kafkaInputTopic, latest?.positions.input),
+    };
+    const schedule = (await this.d.journal.since(shard.shardId, positions.preload.toString())).map((e) => ({
+      preload: BigInt(e.preloadOffset),
+      input: BigInt(e.inputPosition),
+    }));
+    this.seq = new Sequencer(positions, schedule);
+    this.committed = undefined;
+    if (schedule.length > 0) logger.info({ pending: schedule.length }, 'replaying recorded preload positions');
+    await consumer.subscribe([shard.kafkaPreloadTopic, shard.kafkaInputTopic]);
+    await consumer.run((messages, control) => this.handleBatch(messages, control), {
+      onAssigned: (assignment) => this.onAssigned(assignment),
+      onCrash: (err, willRestart) => {
+        if (!willRestart) this.fatal(new EngineError('ENGINE_ERR_CONSUMER', err.message, { cause: err }));
+        else
+          logger.warn({ err }, 'kafka consumer crashed; kafkajs restarts it (positions and pauses re-applied on join)');
+      },
+    });
   }
 
-  /** Stops consuming, writes what is buffered, and takes a final snapshot. */
+  /**
+   * Where to start reading a topic: the snapshot's position, but never below what the topic still retains (that
+   * gap is lost data: logged and counted) and never past its end (the topic was recreated: refuse to start).
+   */
+  private async startPosition(topic: string, fromSnapshot: bigint | undefined): Promise<bigint> {
+    const low = BigInt((await this.d.consumer.earliestOffsets(topic)).get(0) ?? '0');
+    if (fromSnapshot === undefined) return low;
+    const high = BigInt((await this.d.consumer.latestOffsets(topic)).get(0) ?? '0');
+    if (fromSnapshot > high)
+      throw new EngineError(
+        'ENGINE_ERR_TOPIC',
+        `${topic}: the snapshot resumes at offset ${fromSnapshot} but the topic ends at ${high} (was it recreated?)`,
+      );
+    if (fromSnapshot < low) {
+      this.lost({ topic: topic === this.d.shard.kafkaPreloadTopic ? 'preload' : 'input', from: fromSnapshot, to: low });
+      return low;
+    }
+    return fromSnapshot;
+  }
+
+  private lost(v: Vanished): void {
+    this.metrics.offsetsLost += Number(v.to - v.from);
+    this.d.logger.error(
+      { topic: v.topic, from: v.from.toString(), to: v.to.toString() },
+      'offsets the shard had not applied are gone from Kafka (retention?): they are skipped, their commands are lost',
+    );
+  }
+
+  /** Runs on every (re)join before any fetch: kafkajs forgets seeks and pauses across rejoins and restarts. */
+  private onAssigned(assignment: Record<string, number[]>): void {
+    const { shard, consumer } = this.d;
+    this.lastActivityAt = this.d.now();
+    const mine =
+      assignment[shard.kafkaPreloadTopic]?.includes(0) === true &&
+      assignment[shard.kafkaInputTopic]?.includes(0) === true;
+    if (!mine) {
+      this.fatal(
+        new EngineError(
+          'ENGINE_ERR_FENCED',
+          `the consumer group assigned ${JSON.stringify(assignment)}: another member (a newer lease epoch) reads this shard`,
+        ),
+      );
+      return;
+    }
+    if (this.failure || this.stopping) return;
+    const at = this.seq.positions;
+    consumer.seek(shard.kafkaPreloadTopic, 0, at.preload.toString());
+    consumer.seek(shard.kafkaInputTopic, 0, at.input.toString());
+    this.paused = { preload: undefined, input: undefined };
+    this.syncPauses();
+  }
+
+  /** Holds each topic exactly when the Sequencer says it must wait (and input whenever the engine is not RUNNING). */
+  private syncPauses(): void {
+    const want = this.seq.pauses(this.book.engineState === 'RUNNING');
+    const { consumer, shard } = this.d;
+    for (const [topic, name] of [
+      ['preload', shard.kafkaPreloadTopic],
+      ['input', shard.kafkaInputTopic],
+    ] as const) {
+      if (this.paused[topic] === want[topic]) continue;
+      if (want[topic]) consumer.pause(name);
+      else consumer.resume(name);
+      this.paused[topic] = want[topic];
+    }
+  }
+
+  /** Stops consuming, makes everything applied durable, and takes a final snapshot. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    await this.d.consumer.disconnect();
-    await this.d.producer.flush();
+    await this.d.consumer.disconnect(); // waits for the batch in progress, whose own checkpoint runs to the end
+    if (this.failure) throw this.failure;
+    await this.acks.settled();
     await this.d.writeBuffer.flush();
-    if (this.sinceSnapshot > 0) await this.snapshot();
-    await this.d.writeBuffer.close();
+    this.countDeadLetteredRows();
+    if (this.sinceSnapshot > 0) await this.takeSnapshot();
   }
 
-  /** Input is consumed only while RUNNING: paused, not dropped, otherwise. */
-  private applyPause(): void {
-    const running = this.book.engineState === 'RUNNING';
-    if (running !== this.inputPaused) return;
-    if (running) this.d.consumer.resume(this.d.shard.kafkaInputTopic);
-    else this.d.consumer.pause(this.d.shard.kafkaInputTopic);
-    this.inputPaused = !running;
+  /** Ends the incarnation without making anything more durable (a failure elsewhere, or losing the lease). */
+  halt(reason: Error): void {
+    this.fatal(reason, false);
   }
 
-  private async handleBatch(
-    messages: ConsumedMessage[],
-    control: { shouldContinue(): boolean; heartbeat(): Promise<void> },
-  ): Promise<string | undefined> {
-    const { shard, consumer, writeBuffer } = this.d;
+  private fatal(err: Error, notify = true): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.abort(err);
+    if (!notify) return;
+    this.metrics.fatalErrors++;
+    this.d.logger.error({ err }, 'shard incarnation failed: restarting from the last snapshot');
+    this.d.onFatal?.(err);
+  }
+
+  private topicOf(m: ConsumedMessage): Topic {
+    return m.topic === this.d.shard.kafkaPreloadTopic ? 'preload' : 'input';
+  }
+
+  private async handleBatch(messages: ConsumedMessage[], control: BatchControl): Promise<string | undefined> {
+    if (this.failure || this.stopping || messages.length === 0) return undefined;
+    const { consumer, journal, fence } = this.d;
+    const first = messages[0] as ConsumedMessage;
+    const topic = this.topicOf(first);
     let last: string | undefined;
-    const sends: Array<Promise<void>> = [];
-    for (const m of messages) {
-      if (this.stopping || !control.shouldContinue()) break;
-      const expected = this.positions[m.topic]?.[m.partition];
-      // Exactly the next offset is applied. Behind it is a redelivery (already applied); ahead of it means the fetch
-      // started from the group's committed offset before our seek took hold — go back and replay the gap.
-      if (expected !== undefined && BigInt(m.offset) < BigInt(expected)) {
+    let beat = this.d.now();
+    try {
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i] as ConsumedMessage;
+        if (this.failure || this.stopping || !control.shouldContinue()) break;
+        const offset = BigInt(m.offset);
+        const decision = this.seq.decide(topic, offset, this.book.engineState === 'RUNNING', (v) => this.lost(v));
+        if (decision.kind === 'skip') {
+          last = m.offset;
+          continue;
+        }
+        if (decision.kind === 'defer') {
+          consumer.seek(m.topic, m.partition, m.offset);
+          this.syncPauses();
+          break;
+        }
+        if (decision.kind === 'record') {
+          // This preload message and the rest of its batch go here, before any further input: recorded durably
+          // (and fenced) before any of them takes effect, so every replay puts them at the same place.
+          const entries = messages.slice(i).map((x) => ({ preload: BigInt(x.offset), input: decision.input }));
+          await journal.record(
+            fence,
+            entries.map((e) => ({ preloadOffset: e.preload.toString(), inputPosition: e.input.toString() })),
+          );
+          this.seq.recorded(entries);
+          this.metrics.journalled += entries.length;
+        }
+        await this.applyMessage(m, topic, offset);
         last = m.offset;
-        continue;
+        // A lifecycle change, or input reaching a recorded preload position, changes which topic may go on.
+        this.syncPauses();
+        const now = this.d.now();
+        if (now - beat >= 1_000) {
+          beat = now;
+          this.lastActivityAt = now;
+          // A rebalance under way: stop here; the rejoin re-seeks to the positions applied so far.
+          if (
+            !(await control.heartbeat().then(
+              () => true,
+              () => false,
+            ))
+          )
+            break;
+        }
       }
-      if (expected !== undefined && BigInt(m.offset) > BigInt(expected)) {
-        consumer.seek(m.topic, m.partition, expected);
-        break;
-      }
-      // Input fetched before a STOP took effect waits for the next START.
-      if (m.topic === shard.kafkaInputTopic && this.book.engineState !== 'RUNNING') {
-        consumer.seek(m.topic, m.partition, m.offset);
-        break;
-      }
-      const stateBefore = this.book.engineState;
-      const events = await this.apply(m, sends);
-      for (const row of this.projection.rows(events, this.lastIssuedAt)) {
-        await (row.kind === 'order' ? writeBuffer.addOrder(row.row) : writeBuffer.addTrade(row.row));
-      }
-      this.publish(events, sends);
-      (this.positions[m.topic] ??= {})[m.partition] = (BigInt(m.offset) + 1n).toString();
-      last = m.offset;
-      this.metrics.commandsApplied++;
-      this.sinceSnapshot++;
-      if (++this.sinceDepth >= this.d.depthEveryCommands) {
-        this.sinceDepth = 0;
-        this.publish(this.book.takeDepthEvents(this.d.depthLevels), sends);
-      }
-      const lifecycleChanged = this.book.engineState !== stateBefore;
-      if (lifecycleChanged) this.applyPause();
-      // A snapshot right after a lifecycle change pins where it happened relative to the input topic.
-      if (
-        lifecycleChanged ||
-        this.sinceSnapshot >= this.d.snapshotEveryCommands ||
-        this.d.now() - this.lastSnapshotAt >= this.d.snapshotEveryMs
-      ) {
-        await Promise.all(sends.splice(0));
-        await this.snapshot();
-      }
-      if (this.metrics.commandsApplied % 500 === 0) await control.heartbeat();
-    }
-    // Offsets are committed only after the events are acknowledged and the rows written.
-    await Promise.all(sends);
-    await writeBuffer.flush();
-    if (last !== undefined && messages[0]) {
-      await consumer.commit(messages[0].topic, messages[0].partition, (BigInt(last) + 1n).toString());
+      await checkpoint({
+        eventsAcknowledged: () => this.waitFor(this.acks.settled(), control),
+        rowsWritten: async () => {
+          await this.waitFor(this.d.writeBuffer.flush(), control);
+          this.countDeadLetteredRows();
+        },
+        ...(this.snapshotter.due(this.sinceSnapshot) && { snapshot: () => this.takeSnapshot() }),
+        commitOffsets: () => this.commitPositions(),
+      });
+    } catch (err) {
+      this.fatal(err instanceof Error ? err : new Error(String(err)));
+      return undefined;
     }
     this.metrics.batches++;
     this.metrics.lastBatchSize = messages.length;
+    this.lastActivityAt = this.d.now();
     return last;
   }
 
+  private deadLetteredSeen = 0;
+
+  private countDeadLetteredRows(): void {
+    const now = this.d.writeBuffer.getMetrics().deadLettered;
+    this.metrics.rowsDeadLettered += now - this.deadLetteredSeen;
+    this.deadLetteredSeen = now;
+  }
+
+  /** Waits for a durability step, keeping the group membership alive, and gives up at once if the incarnation ends. */
+  private async waitFor(step: Promise<void>, control: BatchControl): Promise<void> {
+    const timer = setInterval(() => {
+      this.lastActivityAt = this.d.now();
+      control.heartbeat().catch(() => undefined); // a rebalance while waiting: the rejoin re-seeks, nothing to do
+    }, 1_000);
+    try {
+      await Promise.race([step, this.aborted]);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Applies one message in the total order: events published, rows buffered, position and cadences moved. */
+  private async applyMessage(m: ConsumedMessage, topic: Topic, offset: bigint): Promise<void> {
+    const events = this.apply(m, topic);
+    for (const row of this.projection.rows(events, this.lastIssuedAt)) {
+      await (row.kind === 'order' ? this.d.writeBuffer.addOrder(row.row) : this.d.writeBuffer.addTrade(row.row));
+    }
+    this.publish(events);
+    if (offset > this.seq.positions[topic]) this.metrics.offsetGaps++; // markers, aborted transactions, compaction
+    this.seq.applied(topic, offset);
+    this.metrics.commandsApplied++;
+    this.sinceSnapshot++;
+    if (++this.sinceDepth >= this.d.depthEveryCommands) {
+      this.sinceDepth = 0;
+      this.publish(this.book.takeDepthEvents(this.d.depthLevels));
+    }
+  }
+
   /** Decodes and applies one message; poison goes to a rejection event (if it names an order) or the DLQ. */
-  private async apply(m: ConsumedMessage, sends: Array<Promise<void>>): Promise<EngineEvent[]> {
-    const { shard } = this.d;
+  private apply(m: ConsumedMessage, topic: Topic): EngineEvent[] {
     const decoded = decodeCommand(m);
     if (decoded.ok) {
       const command: Command = decoded.value;
-      if (m.topic === shard.kafkaPreloadTopic && !isLifecycleCommand(command)) {
+      if (topic === 'preload' && !isLifecycleCommand(command)) {
         this.deadLetter(
           m,
           'ENGINE_ERR_WRONG_TOPIC',
           `${command.code} belongs on the input topic, not the preload topic`,
-          sends,
         );
         return [];
       }
       this.lastIssuedAt = command.issuedAt;
       return this.book.apply(command);
     }
-    const about = sniff(m.value);
-    if (about.orderId !== undefined) {
-      return this.book.rejectUndecodable(about, decoded.code, decoded.message);
-    }
-    this.deadLetter(m, decoded.code, decoded.message, sends);
+    const about = sniffOrder(m.value);
+    if (about.orderId !== undefined) return this.book.rejectUndecodable(about, decoded.code, decoded.message);
+    this.deadLetter(m, decoded.code, decoded.message);
     return [];
   }
 
-  private publish(events: readonly EngineEvent[], sends: Array<Promise<void>>): void {
+  private publish(events: readonly EngineEvent[]): void {
+    const topic = this.d.shard.kafkaOutputTopic;
     for (const e of events) {
-      sends.push(this.d.producer.send({ topic: this.d.shard.kafkaOutputTopic, ...encodeEvent(e) }));
+      this.acks.track(this.d.producer.send({ topic, ...encodeEvent(e) }));
       this.metrics.eventsPublished++;
     }
   }
 
-  private deadLetter(m: ConsumedMessage, code: string, reason: string, sends: Array<Promise<void>>): void {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.headers))
-      if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
-    const record: OutgoingRecord = {
-      topic: this.d.shard.kafkaDlqTopic,
-      key: m.key?.toString() ?? '',
-      value: m.value?.toString() ?? '',
-      headers: {
-        ...headers,
-        [DLQ_CODE]: code,
-        [DLQ_REASON]: reason.slice(0, 1000),
-        [DLQ_SOURCE]: `${m.topic}:${m.partition}:${m.offset}`,
-      },
-    };
-    sends.push(this.d.producer.send(record));
+  private deadLetter(m: ConsumedMessage, code: string, reason: string): void {
+    const record = deadLetterRecord(this.d.shard.kafkaDlqTopic, m, code, reason);
+    this.acks.track(this.d.producer.send(record));
     this.metrics.deadLettered++;
-    this.d.logger.warn({ code, reason, source: record.headers[DLQ_SOURCE] }, 'dead-lettered an undecodable message');
+    this.d.logger.warn({ code, reason, source: `${m.topic}:${m.partition}:${m.offset}` }, 'dead-lettered a message');
   }
 
   /** Everything before this point is acknowledged and written; record the state and where replay would resume. */
-  private async snapshot(): Promise<void> {
-    await this.d.producer.flush();
-    await this.d.writeBuffer.flush();
-    const offsets: TopicOffsets = Object.fromEntries(
-      Object.entries(this.positions).map(([topic, p]) => [topic, { ...p }]),
+  private async takeSnapshot(): Promise<void> {
+    const stored = await this.snapshotter.take(
+      {
+        book: this.book.snapshot(),
+        orders: this.projection.export(),
+        lastIssuedAt: this.lastIssuedAt,
+        sinceDepth: this.sinceDepth,
+      },
+      this.seq.positions,
+      this.book.lastSeq,
     );
-    const state: EngineSnapshotState = {
-      book: this.book.snapshot(),
-      orders: this.projection.export(),
-      lastIssuedAt: this.lastIssuedAt,
-      sinceDepth: this.sinceDepth,
-    };
-    const now = this.d.now();
-    await this.d.snapshots.save(this.d.shard.shardId, this.book.lastSeq, offsets, state, now);
-    this.sinceSnapshot = 0;
-    this.lastSnapshotAt = now;
-    this.metrics.snapshots++;
-    this.metrics.lastSnapshotAt = now;
-    this.metrics.lastSnapshotSeq = this.book.lastSeq;
+    if (stored) this.sinceSnapshot = 0;
   }
-}
 
-/** Best effort at naming the order inside an undecodable message, so the client hears a rejection. */
-function sniff(value: Buffer | null): { orderId?: string; userId?: string; symbol?: string; commandId?: string } {
-  try {
-    const body = JSON.parse(value?.toString() ?? '') as { commandId?: unknown; payload?: Record<string, unknown> };
-    const p = body.payload ?? {};
-    const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : undefined);
-    const out: { orderId?: string; userId?: string; symbol?: string; commandId?: string } = {};
-    const orderId = str(p['orderId']);
-    if (orderId === undefined) return {};
-    out.orderId = orderId;
-    const userId = str(p['userId']);
-    if (userId) out.userId = userId;
-    const symbol = str(p['symbol']);
-    if (symbol) out.symbol = symbol;
-    const commandId = str(body.commandId);
-    if (commandId) out.commandId = commandId;
-    return out;
-  } catch {
-    return {};
+  /**
+   * The group's committed offsets, for lag monitoring only: a failure here loses nothing (replay starts from the
+   * snapshot's positions), so it is counted and logged rather than fatal.
+   */
+  private async commitPositions(): Promise<void> {
+    const at = this.seq.positions;
+    const { consumer, shard, logger } = this.d;
+    try {
+      if (this.committed?.preload !== at.preload)
+        await consumer.commit(shard.kafkaPreloadTopic, 0, at.preload.toString());
+      if (this.committed?.input !== at.input) await consumer.commit(shard.kafkaInputTopic, 0, at.input.toString());
+      this.committed = at;
+    } catch (err) {
+      this.metrics.commitFailures++;
+      logger.warn({ err }, 'offset commit failed (monitoring only: replay starts from the snapshot)');
+    }
   }
 }

@@ -11,7 +11,7 @@ export interface ShardUnderTest {
   topics: TestTopics;
   tdb: TestDatabase;
   env: Record<string, string>;
-  /** Its consumer group, unique like its topics. */
+  /** Its consumer group (`<CONSUMER_GROUP_PREFIX>-shard-1`), unique like its topics. */
   group: string;
 }
 
@@ -21,7 +21,8 @@ export async function createShardUnderTest(
 ): Promise<ShardUnderTest> {
   const topics = await createTestTopics(['input', 'preload', { name: 'output', partitions: 2 }, 'dlq']);
   const tdb = await createTestDatabase(label);
-  const group = `${label}-${topics.name('input')}`;
+  const prefix = `${label}-${topics.name('input')}`;
+  const group = `${prefix}-shard-1`;
   const shard = {
     shardId: 'shard-1',
     kafkaInputTopic: topics.name('input'),
@@ -35,7 +36,7 @@ export async function createShardUnderTest(
     MYSQL_URL: tdb.url,
     SHARD_MAP: JSON.stringify({ shards: [shard] }),
     HTTP_PORT: '0',
-    CONSUMER_GROUP: group,
+    CONSUMER_GROUP_PREFIX: prefix,
     WRITE_FLUSH_MS: '20',
     ...extraEnv,
   };
