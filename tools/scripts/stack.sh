@@ -47,7 +47,7 @@ case "$action" in
     echo "shardex stack:"
     echo "  kafka: $KAFKA_BROKERS   mysql: $MYSQL_URL"
     start_app gateway "http://127.0.0.1:$GATEWAY_PORT/health" PORT="$GATEWAY_PORT" KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$MYSQL_URL"
-    start_app matching-engine "http://127.0.0.1:$ENGINE_HTTP_PORT/health" SHARD_ID=shard-1 SHARD_COUNT=1 HTTP_PORT="$ENGINE_HTTP_PORT" \
+    start_app matching-engine "http://127.0.0.1:$ENGINE_HTTP_PORT/health" SHARD_ID=shard-1 NODE_ID=stack-shard-1 SHARD_COUNT=1 HTTP_PORT="$ENGINE_HTTP_PORT" \
       KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex"
     node tools/infra/bin/infra.cjs status --profile stack
     echo

@@ -38,7 +38,13 @@ async function checkSinglePartitions(config: EngineConfig, kafka: Parameters<typ
  * shard's lease (or waits as a standby) and runs the engine. Returns at once; `node.whenActive()` tells when it runs.
  */
 export async function startShard(config: EngineConfig, log: Logger): Promise<RunningShard> {
-  const db = createDb({ url: config.mysqlUrl, logger: log });
+  // A process frozen inside a transaction (paused, partitioned) would hold its locks, and so the shard, until the
+  // server drops its session: make that twice the lease's time to live rather than the server's eight hours.
+  const db = createDb({
+    url: config.mysqlUrl,
+    logger: log,
+    idleSessionTimeoutS: Math.max(5, Math.ceil((2 * config.leaseTtlMs) / 1000)),
+  });
   try {
     await migrateLatest(db);
     const kafka = { brokers: config.kafkaBrokers, clientId: `shardex-engine-${config.shardId}`, logger: log };

@@ -48,10 +48,32 @@ describe('matching-engine config', () => {
     expect(() => loadConfig({ ...base, SNAPSHOT_EVERY_COMMANDS: '0' })).toThrow(/SNAPSHOT_EVERY_COMMANDS/);
   });
 
-  it('runs as the legacy engine when sharding is disabled', () => {
-    expect(
-      loadConfig({ ...base, SHARD_COUNT: undefined, SHARDING_ENABLED: 'false', SHARD_ID: 'legacy' }).shard
-        .kafkaInputTopic,
-    ).toBe('matching_engine_input');
+  it('runs as the legacy engine when sharding is disabled, and only under its own id', () => {
+    const legacy = { ...base, SHARD_COUNT: undefined, SHARDING_ENABLED: 'false' };
+    expect(loadConfig({ ...legacy, SHARD_ID: 'legacy' }).shard.kafkaInputTopic).toBe('matching_engine_input');
+    // Two processes under other ids would both run the one legacy engine as two shards.
+    expect(() => loadConfig({ ...legacy, SHARD_ID: 'shard-1' })).toThrow(/SHARD_ID must be "legacy"/);
+  });
+
+  it('gives every shard its own consumer group, and refuses the old shared CONSUMER_GROUP', () => {
+    expect(loadConfig(base).consumerGroup).toBe('shardex-engine-shard-2');
+    expect(loadConfig({ ...base, CONSUMER_GROUP_PREFIX: 'eu.engines' }).consumerGroup).toBe('eu.engines-shard-2');
+    expect(() => loadConfig({ ...base, CONSUMER_GROUP: 'engines' })).toThrow(/CONSUMER_GROUP_PREFIX/);
+    expect(() => loadConfig({ ...base, CONSUMER_GROUP_PREFIX: 'a b' })).toThrow(/CONSUMER_GROUP_PREFIX/);
+  });
+
+  it('has lease, standby and liveness settings with safe bounds', () => {
+    expect(loadConfig(base)).toMatchObject({
+      leaseTtlMs: 10_000,
+      standbyPollMs: 1_000,
+      kafkaSessionTimeoutMs: 10_000,
+      livenessTimeoutMs: 90_000,
+      checkpointTimeoutMs: 60_000,
+      snapshotPartItems: 10_000,
+    });
+    expect(loadConfig({ ...base, NODE_ID: 'shard-2-0' }).nodeId).toBe('shard-2-0');
+    expect(loadConfig(base).nodeId).not.toBe(loadConfig(base).nodeId); // unique per process unless NODE_ID is set
+    expect(() => loadConfig({ ...base, LEASE_TTL_MS: '500' })).toThrow(/LEASE_TTL_MS/);
+    expect(() => loadConfig({ ...base, KAFKA_SESSION_TIMEOUT_MS: '3000' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS/);
   });
 });

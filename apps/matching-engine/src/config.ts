@@ -40,8 +40,15 @@ export interface EngineConfig {
   readonly standbyPollMs: number;
   /** Kafka drops a silent group member after this long, ms (6,000 or more). Default 10,000. */
   readonly kafkaSessionTimeoutMs: number;
-  /** /health fails when the consume loop (or the standby loop) showed no activity for this long, ms. Default 60,000. */
+  /** Most bytes of one topic a fetch returns: bounds a batch, the work between two checkpoints. Default 1 MiB. */
+  readonly kafkaMaxBatchBytes: number;
+  /** /health fails when the consume loop (or the standby loop) showed no activity for this long, ms. Default 90,000. */
   readonly livenessTimeoutMs: number;
+  /**
+   * Longest a durability step may take (acknowledgements, a flush, a journal record, a snapshot), ms; past it the
+   * incarnation restarts from its snapshot: a hung connection must not hold the shard. Default 60,000.
+   */
+  readonly checkpointTimeoutMs: number;
   /** Longest wait between restarts from the last snapshot after repeated failures, ms. Default 30,000. */
   readonly recoveryBackoffMaxMs: number;
   /** Identifies this process as the lease owner: NODE_ID, else `<hostname>-<pid>-<random>`. */
@@ -136,7 +143,7 @@ export function loadConfig(
     snapshotEveryMs: int(env, 'SNAPSHOT_EVERY_MS', 60_000, 1),
     depthEveryCommands: int(env, 'DEPTH_EVERY_COMMANDS', 100, 1),
     depthLevels: int(env, 'DEPTH_LEVELS', 10, 1, 1000),
-    writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 500, 1, 100_000),
+    writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 500, 1, 10_000),
     writeFlushMs: int(env, 'WRITE_FLUSH_MS', 50, 1, 60_000),
     logLevel: env['LOG_LEVEL'] ?? 'info',
     consumerGroup: `${consumerGroupPrefix(env)}-${shardId}`,
@@ -144,7 +151,9 @@ export function loadConfig(
     leaseTtlMs,
     standbyPollMs: int(env, 'STANDBY_POLL_MS', 1_000, 50, 60_000),
     kafkaSessionTimeoutMs: int(env, 'KAFKA_SESSION_TIMEOUT_MS', 10_000, 6_000, 300_000),
-    livenessTimeoutMs: int(env, 'LIVENESS_TIMEOUT_MS', 60_000, 5_000, 3_600_000),
+    kafkaMaxBatchBytes: int(env, 'KAFKA_MAX_BATCH_BYTES', 1_048_576, 1_024, 64 * 1_048_576),
+    livenessTimeoutMs: int(env, 'LIVENESS_TIMEOUT_MS', 90_000, 5_000, 3_600_000),
+    checkpointTimeoutMs: int(env, 'CHECKPOINT_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
     recoveryBackoffMaxMs: int(env, 'RECOVERY_BACKOFF_MAX_MS', 30_000, 100, 600_000),
     nodeId: env['NODE_ID'] || `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
   });

@@ -3,6 +3,7 @@ import {
   caughtUp,
   countRows,
   dumpTables,
+  killAllProcesses,
   lifecycle,
   prepareRun,
   readOutput,
@@ -94,6 +95,7 @@ describe('crash safety (shard process killed with SIGKILL)', () => {
   }, 300_000);
 
   afterAll(async () => {
+    await killAllProcesses();
     for (const run of [reference, ...runs]) await run?.close();
   });
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { ConsumedMessage } from '@shardex/kafka';
 import type { OutgoingRecord } from '@shardex/order-router';
 
@@ -6,21 +7,36 @@ export const DLQ_CODE = 'shardex-dlq-code';
 export const DLQ_REASON = 'shardex-dlq-reason';
 /** `<topic>:<partition>:<offset>` of the original: a replay dead-letters the same message again, and this says so. */
 export const DLQ_SOURCE = 'shardex-source';
+/** `base64` when the original value was not UTF-8 text (the record's value is then its base64). */
+export const DLQ_ENCODING = 'shardex-dlq-encoding';
+/** Set when the value was cut to MAX_DLQ_VALUE_BYTES; the original is still at its source offset. */
+export const DLQ_ORIGINAL_BYTES = 'shardex-dlq-original-bytes';
+
+/**
+ * A dead-letter record keeps at most this much of the original value: a huge poison message copied whole (plus
+ * headers) could pass the broker's message size limit, fail every time, and so stop the shard on every replay.
+ */
+export const MAX_DLQ_VALUE_BYTES = 64 * 1024;
 
 /** The dead-letter record of a message the engine cannot process: the original key, value and headers, plus why. */
 export function deadLetterRecord(dlqTopic: string, m: ConsumedMessage, code: string, reason: string): OutgoingRecord {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers))
-    if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
+    if (v !== undefined) headers[k] = ((Array.isArray(v) ? v[0] : v)?.toString() ?? '').slice(0, 1024);
+  const raw = m.value ?? Buffer.alloc(0);
+  const kept = raw.length > MAX_DLQ_VALUE_BYTES ? raw.subarray(0, MAX_DLQ_VALUE_BYTES) : raw;
+  const text = isUtf8(kept);
   return {
     topic: dlqTopic,
-    key: m.key?.toString() ?? '',
-    value: m.value?.toString() ?? '',
+    key: (m.key?.toString() ?? '').slice(0, 1024),
+    value: text ? kept.toString() : kept.toString('base64'),
     headers: {
       ...headers,
       [DLQ_CODE]: code,
       [DLQ_REASON]: reason.slice(0, 1000),
       [DLQ_SOURCE]: `${m.topic}:${m.partition}:${m.offset}`,
+      ...(!text && { [DLQ_ENCODING]: 'base64' }),
+      ...(kept !== raw && { [DLQ_ORIGINAL_BYTES]: String(raw.length) }),
     },
   };
 }

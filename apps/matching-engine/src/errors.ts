@@ -19,6 +19,8 @@ export const ENGINE_ERROR_CODES = {
   ENGINE_ERR_CONSUMER:
     'The Kafka consume loop stopped for good (a non-retriable error); the shard restarts from its snapshot.',
   ENGINE_ERR_SNAPSHOT: 'A stored snapshot cannot be restored (inconsistent book and order statics, unknown format).',
+  ENGINE_ERR_STALLED:
+    'A durability step (acknowledgements, a flush, a journal or frontier record, a snapshot) outlasted CHECKPOINT_TIMEOUT_MS: a hung connection; the incarnation restarts.',
   ENGINE_ERR_STOPPING: 'The shard is stopping; the work in progress is abandoned to the next start.',
 } as const;
 

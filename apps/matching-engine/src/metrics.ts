@@ -23,6 +23,8 @@ export interface EngineMetrics {
   rowsDeadLettered: number;
   /** Consumer-group offset commits that failed (monitoring only; replay never depends on them). */
   commitFailures: number;
+  /** Times the Kafka consume loop crashed and kafkajs restarted it (a broker away, say). */
+  consumerRestarts: number;
   /** Fatal failures of an incarnation (a failed send or flush, a lost lease, a dead consume loop). */
   fatalErrors: number;
   /** Times the shard restarted itself from its last snapshot after a fatal failure. */
@@ -45,6 +47,7 @@ export function createEngineMetrics(): EngineMetrics {
     offsetsLost: 0,
     rowsDeadLettered: 0,
     commitFailures: 0,
+    consumerRestarts: 0,
     fatalErrors: 0,
     recoveries: 0,
   };

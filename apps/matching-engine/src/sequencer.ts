@@ -9,6 +9,11 @@ import { EngineError } from './errors';
  * journal), and on replay only repeated. With that, the merged order is a pure function of the two logs and the
  * journal, and a replay from any snapshot gives the same events, byte for byte.
  *
+ * One more thing is recorded: the input frontier, how far input has been applied with its events let out to
+ * Kafka (the engine records it, fenced, before it sends them). Below it, events may already be out, so a replay
+ * must reach it before it places any new preload message: placing one lower would shift the sequence numbers of
+ * events that are already out.
+ *
  * Pure: no I/O. The engine asks `decide` for each message it is handed and reports what it applied.
  */
 
@@ -47,11 +52,26 @@ export class Sequencer {
   private pos: Positions;
   private readonly schedule: ScheduledPreload[];
 
-  constructor(positions: Positions, schedule: readonly ScheduledPreload[] = []) {
+  /**
+   * `frontier`: the recorded input frontier (0 when none). `onVanished` hears of recorded positions that input
+   * below the start position can no longer reach (retention deleted it while the shard was down).
+   */
+  constructor(
+    positions: Positions,
+    schedule: readonly ScheduledPreload[] = [],
+    private readonly frontier = 0n,
+    onVanished?: (v: Vanished) => void,
+  ) {
     this.pos = { ...positions };
-    this.schedule = [...schedule].sort((a, b) => (a.preload < b.preload ? -1 : a.preload > b.preload ? 1 : 0));
+    this.schedule = schedule
+      .map((e) => ({ ...e }))
+      .sort((a, b) => (a.preload < b.preload ? -1 : a.preload > b.preload ? 1 : 0));
     // Decisions for offsets already applied are history; the snapshot covers them.
     while (this.schedule[0] && this.schedule[0].preload < this.pos.preload) this.schedule.shift();
+    // Recorded below the start position (the input before them is gone): they go first, in order, right here.
+    const stale = this.schedule.filter((e) => e.input < this.pos.input);
+    if (stale[0]) onVanished?.({ topic: 'input', from: stale[0].input, to: this.pos.input });
+    for (const e of stale) e.input = this.pos.input;
   }
 
   get positions(): Positions {
@@ -80,7 +100,8 @@ export class Sequencer {
       this.schedule.shift();
       head = this.schedule[0];
     }
-    if (!head) return { kind: 'record', input: this.pos.input };
+    // Nothing recorded: a new decision, but never below input whose events may already be out.
+    if (!head) return this.pos.input < this.frontier ? { kind: 'defer' } : { kind: 'record', input: this.pos.input };
     if (head.preload > offset) {
       // A later message has a recorded place but this one, read first, has none: preload is applied in offset order,
       // so the journal does not belong to this topic (recreated under the same name?).
@@ -116,7 +137,7 @@ export class Sequencer {
   recorded(entries: readonly ScheduledPreload[]): void {
     for (const e of entries) {
       const last = this.schedule[this.schedule.length - 1];
-      if (e.preload < this.pos.preload || (last && e.preload <= last.preload))
+      if (e.preload < this.pos.preload || (last && e.preload <= last.preload) || e.input < this.pos.input)
         throw new EngineError('ENGINE_ERR_JOURNAL', `preload offset ${e.preload} recorded out of order`);
       this.schedule.push(e);
     }
@@ -136,14 +157,14 @@ export class Sequencer {
   }
 
   /**
-   * Which topics to hold: preload while it waits for input to reach a recorded position; input while the engine
-   * is not RUNNING or a preload message is due before the next input message.
+   * Which topics to hold: preload while it waits for input to reach a recorded position (or the frontier); input
+   * while the engine is not RUNNING or a preload message is due before the next input message.
    */
   pauses(running: boolean): { preload: boolean; input: boolean } {
     const head = this.schedule[0];
     const preloadDue = head !== undefined && this.pos.input >= head.input;
     return {
-      preload: head !== undefined && !preloadDue,
+      preload: head !== undefined ? !preloadDue : this.pos.input < this.frontier,
       input: !running || preloadDue,
     };
   }

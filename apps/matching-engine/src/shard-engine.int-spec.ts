@@ -1,103 +1,13 @@
-import { type Command, decodeEvent, type EngineEvent, encodeCommand } from '@shardex/contracts';
+import { type Command, encodeCommand } from '@shardex/contracts';
 import { placeOrder, TEST } from '@shardex/contracts/testing';
-import { createDb, type Knex } from '@shardex/db';
-import { createKafkaProducer, type KafkaProducer } from '@shardex/kafka';
-import { createOrderRouter, type OrderRouter } from '@shardex/order-router';
-import { createTestKafka, getTestInfra, type TestDatabase, type TestTopics } from '@shardex/testing';
 import type { AddressInfo } from 'node:net';
-import type { Consumer } from 'kafkajs';
 import pino from 'pino';
-import { type RunningShard, startShard } from './app';
+import { startShard } from './app';
 import { loadConfig } from './config';
 import { DLQ_CODE } from './shard-engine';
-import { createShardUnderTest } from './testing/shard-env';
+import { bySeq, cmd, type Harness, setUp, tearDown, until } from './testing/in-process';
 
 // The shard process, wired as in production (real Kafka, real MySQL), driven through its topics.
-
-interface Harness {
-  topics: TestTopics;
-  tdb: TestDatabase;
-  db: Knex;
-  shard: RunningShard;
-  router: OrderRouter;
-  producer: KafkaProducer;
-  events: EngineEvent[];
-  dlq: Array<{ headers: Record<string, string>; value: string }>;
-  readers: Consumer[];
-  env: NodeJS.ProcessEnv;
-}
-
-let n = 0;
-const cmd = <C extends Command>(c: Omit<C, 'commandId' | 'issuedAt'>): C =>
-  ({ ...c, commandId: `cmd-${++n}`, issuedAt: 1_763_700_000_000 + n }) as C;
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function read(
-  topic: string,
-  onMessage: (m: { value: string; headers: Record<string, string> }) => void,
-): Promise<Consumer> {
-  const consumer = createTestKafka('engine-spec-reader').consumer({
-    groupId: `reader-${topic}-${++n}`,
-    maxWaitTimeInMs: 500,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(Array.isArray(v) ? v[0] : v);
-      onMessage({ value: message.value?.toString() ?? '', headers });
-    },
-  });
-  return consumer;
-}
-
-async function setUp(extraEnv: Record<string, string> = {}): Promise<Harness> {
-  const { topics, tdb, env } = await createShardUnderTest('engine', { DEPTH_EVERY_COMMANDS: '1000000', ...extraEnv });
-  const infra = getTestInfra();
-  const quiet = pino({ level: process.env['ENGINE_TEST_LOG'] ?? 'warn' });
-  const shard = await startShard(loadConfig(env), quiet);
-  await shard.node.whenActive();
-  const producer = createKafkaProducer({ brokers: infra.kafkaBrokers, clientId: 'engine-spec' });
-  await producer.connect();
-  const router = createOrderRouter({ shardMap: loadConfig(env).shardMap, producer });
-  const events: EngineEvent[] = [];
-  const dlq: Harness['dlq'] = [];
-  const readers = [
-    await read(topics.name('output'), (m) => {
-      const decoded = decodeEvent({ value: m.value, headers: m.headers });
-      if (decoded.ok) events.push(decoded.value);
-    }),
-    await read(topics.name('dlq'), (m) => dlq.push(m)),
-  ];
-  return { topics, tdb, db: createDb({ url: tdb.url }), shard, router, producer, events, dlq, readers, env };
-}
-
-async function tearDown(h: Harness | undefined): Promise<void> {
-  if (!h) return;
-  await h.shard.stop();
-  for (const r of h.readers) await r.disconnect();
-  await h.producer.disconnect();
-  await h.db.destroy();
-  await h.topics.drop();
-  await h.tdb.drop();
-}
-
-const bySeq = (events: EngineEvent[]) =>
-  [...new Map(events.map((e) => [e.seq, e])).values()].sort((a, b) => a.seq - b.seq);
 
 describe('shard engine (real Kafka + MySQL)', () => {
   let h: Harness | undefined;

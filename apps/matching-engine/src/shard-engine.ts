@@ -10,7 +10,7 @@ import {
 import type { PreloadJournal, SnapshotStore, WriteFence } from '@shardex/db';
 import type { BatchControl, ConsumedMessage, KafkaConsumer } from '@shardex/kafka';
 import { OrderBook } from '@shardex/order-book';
-import type { ProducerPort, ShardInfo } from '@shardex/order-router';
+import type { OutgoingRecord, ProducerPort, ShardInfo } from '@shardex/order-router';
 import type { WriteBuffer } from '@shardex/write-buffer';
 import { deadLetterRecord, sniffOrder } from './dead-letters';
 import { AckTracker, checkpoint } from './durability';
@@ -28,7 +28,7 @@ export interface ShardEngineDeps {
   consumer: KafkaConsumer;
   producer: ProducerPort;
   writeBuffer: WriteBuffer;
-  snapshots: Pick<SnapshotStore, 'save' | 'latest'>;
+  snapshots: Pick<SnapshotStore, 'save' | 'recent' | 'load'>;
   journal: PreloadJournal;
   /** The lease epoch this incarnation writes under; snapshots and journal entries are fenced by it. */
   fence: WriteFence;
@@ -41,6 +41,13 @@ export interface ShardEngineDeps {
   snapshotPartItems?: number;
   depthEveryCommands?: number;
   depthLevels?: number;
+  /**
+   * Longest a durability step may take (acknowledgements, a flush, a journal or frontier record, a snapshot), ms;
+   * past it the incarnation fails (a hung connection must not hold the shard). Default 60,000.
+   */
+  checkpointTimeoutMs?: number;
+  /** Messages applied between two releases of their events (each release first records the input frontier). Default 500. */
+  releaseEvery?: number;
   /** Wall clock: only for when a time-based snapshot is due and for liveness, never for engine output. */
   now?: () => number;
   /**
@@ -54,7 +61,14 @@ export interface ShardEngineDeps {
 type Defaults = Required<
   Pick<
     ShardEngineDeps,
-    'snapshotEveryCommands' | 'snapshotEveryMs' | 'snapshotPartItems' | 'depthEveryCommands' | 'depthLevels' | 'now'
+    | 'snapshotEveryCommands'
+    | 'snapshotEveryMs'
+    | 'snapshotPartItems'
+    | 'depthEveryCommands'
+    | 'depthLevels'
+    | 'checkpointTimeoutMs'
+    | 'releaseEvery'
+    | 'now'
   >
 >;
 
@@ -75,6 +89,10 @@ export class ShardEngine {
   private sinceDepth = 0;
   private lastIssuedAt = 0;
   private committed: Positions | undefined;
+  /** Records whose send waits for the input frontier to be recorded (see `release`). */
+  private outbox: OutgoingRecord[] = [];
+  /** The input frontier recorded so far: events of input below it may be sent. */
+  private released = 0n;
   /** What the consumer was last told, per topic; undefined until the first (re)join. */
   private paused: { preload: boolean | undefined; input: boolean | undefined } = {
     preload: undefined,
@@ -95,6 +113,8 @@ export class ShardEngine {
       snapshotPartItems: 10_000,
       depthEveryCommands: 100,
       depthLevels: 10,
+      checkpointTimeoutMs: 60_000,
+      releaseEvery: 500,
       now: Date.now,
       ...deps,
     };
@@ -174,6 +194,12 @@ export class ShardEngine {
       this.projection = new OrderProjection(shard.shardId);
       logger.info({}, 'no snapshot: replaying from the earliest retained offsets');
     }
+    if (latest && (latest.positions.preload === undefined || latest.positions.input === undefined))
+      // Replaying a topic from its start on top of a book that has applied part of it would apply it twice.
+      throw new EngineError(
+        'ENGINE_ERR_SNAPSHOT',
+        `snapshot ${latest.id} has no position for ${shard.kafkaPreloadTopic} or ${shard.kafkaInputTopic} (topics renamed?)`,
+      );
     const positions: Positions = {
       preload: await this.startPosition(shard.kafkaPreloadTopic, latest?.positions.preload),
       input: await this.startPosition(shard.kafkaInputTopic, latest?.positions.input),
@@ -182,16 +208,33 @@ export class ShardEngine {
       preload: BigInt(e.preloadOffset),
       input: BigInt(e.inputPosition),
     }));
-    this.seq = new Sequencer(positions, schedule);
+    const frontier = BigInt((await this.d.journal.frontier(shard.shardId)) ?? '0');
+    const inputEnd = BigInt((await consumer.latestOffsets(shard.kafkaInputTopic)).get(0) ?? '0');
+    if (frontier > inputEnd)
+      throw new EngineError(
+        'ENGINE_ERR_TOPIC',
+        `${shard.kafkaInputTopic} ends at ${inputEnd}, below the recorded input frontier ${frontier} (was it recreated?)`,
+      );
+    // Recorded decisions whose input position fell to retention go first, right where the input now starts (the
+    // loss itself was counted above).
+    this.seq = new Sequencer(positions, schedule, frontier);
+    this.released = frontier;
     this.committed = undefined;
-    if (schedule.length > 0) logger.info({ pending: schedule.length }, 'replaying recorded preload positions');
+    if (schedule.length > 0 || frontier > positions.input)
+      logger.info(
+        { pending: schedule.length, frontier: frontier.toString(), input: positions.input.toString() },
+        'replaying recorded preload positions up to the input frontier',
+      );
     await consumer.subscribe([shard.kafkaPreloadTopic, shard.kafkaInputTopic]);
     await consumer.run((messages, control) => this.handleBatch(messages, control), {
       onAssigned: (assignment) => this.onAssigned(assignment),
       onCrash: (err, willRestart) => {
-        if (!willRestart) this.fatal(new EngineError('ENGINE_ERR_CONSUMER', err.message, { cause: err }));
-        else
-          logger.warn({ err }, 'kafka consumer crashed; kafkajs restarts it (positions and pauses re-applied on join)');
+        if (!willRestart) {
+          this.fatal(new EngineError('ENGINE_ERR_CONSUMER', err.message, { cause: err }));
+          return;
+        }
+        this.metrics.consumerRestarts++;
+        logger.warn({ err }, 'kafka consumer crashed; kafkajs restarts it (positions and pauses re-applied on join)');
       },
     });
   }
@@ -301,7 +344,11 @@ export class ShardEngine {
     const topic = this.topicOf(first);
     let last: string | undefined;
     let beat = this.d.now();
+    let sinceRelease = 0;
     try {
+      const at = this.seq.positions[topic];
+      // Fetched from above our position: kafkajs moved on by itself (the position fell to retention while running).
+      if (BigInt(control.fetchedOffset) > at) this.lost({ topic, from: at, to: BigInt(control.fetchedOffset) });
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i] as ConsumedMessage;
         if (this.failure || this.stopping || !control.shouldContinue()) break;
@@ -319,10 +366,14 @@ export class ShardEngine {
         if (decision.kind === 'record') {
           // This preload message and the rest of its batch go here, before any further input: recorded durably
           // (and fenced) before any of them takes effect, so every replay puts them at the same place.
+          await this.release();
           const entries = messages.slice(i).map((x) => ({ preload: BigInt(x.offset), input: decision.input }));
-          await journal.record(
-            fence,
-            entries.map((e) => ({ preloadOffset: e.preload.toString(), inputPosition: e.input.toString() })),
+          await this.within(
+            'recording preload positions',
+            journal.record(
+              fence,
+              entries.map((e) => ({ preloadOffset: e.preload.toString(), inputPosition: e.input.toString() })),
+            ),
           );
           this.seq.recorded(entries);
           this.metrics.journalled += entries.length;
@@ -331,6 +382,10 @@ export class ShardEngine {
         last = m.offset;
         // A lifecycle change, or input reaching a recorded preload position, changes which topic may go on.
         this.syncPauses();
+        if (++sinceRelease >= this.d.releaseEvery) {
+          sinceRelease = 0;
+          await this.release();
+        }
         const now = this.d.now();
         if (now - beat >= 1_000) {
           beat = now;
@@ -345,13 +400,16 @@ export class ShardEngine {
             break;
         }
       }
+      await this.release();
       await checkpoint({
         eventsAcknowledged: () => this.waitFor(this.acks.settled(), control),
         rowsWritten: async () => {
           await this.waitFor(this.d.writeBuffer.flush(), control);
           this.countDeadLetteredRows();
         },
-        ...(this.snapshotter.due(this.sinceSnapshot) && { snapshot: () => this.takeSnapshot() }),
+        ...(this.snapshotter.due(this.sinceSnapshot) && {
+          snapshot: () => this.waitFor(this.takeSnapshot(), control),
+        }),
         commitOffsets: () => this.commitPositions(),
       });
     } catch (err) {
@@ -372,17 +430,53 @@ export class ShardEngine {
     this.deadLetteredSeen = now;
   }
 
-  /** Waits for a durability step, keeping the group membership alive, and gives up at once if the incarnation ends. */
+  /**
+   * Waits for a durability step, keeping the group membership alive; gives up at once if the incarnation ends, and
+   * fails it when the step outlasts checkpointTimeoutMs (a hung connection must not hold the shard for good).
+   */
   private async waitFor(step: Promise<void>, control: BatchControl): Promise<void> {
     const timer = setInterval(() => {
-      this.lastActivityAt = this.d.now();
       control.heartbeat().catch(() => undefined); // a rebalance while waiting: the rejoin re-seeks, nothing to do
     }, 1_000);
     try {
-      await Promise.race([step, this.aborted]);
+      await this.within('a checkpoint step', step);
     } finally {
       clearInterval(timer);
     }
+  }
+
+  /** `step`, raced against the end of the incarnation and checkpointTimeoutMs. */
+  private async within<T>(what: string, step: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new EngineError('ENGINE_ERR_STALLED', `${what} took over ${this.d.checkpointTimeoutMs} ms`)),
+        this.d.checkpointTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([step, this.aborted, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Lets the events applied so far out to Kafka: first, fenced, the input frontier they come from is recorded —
+   * a later incarnation then places no new preload message below it, where events may already be out — then they
+   * are sent. A process that lost the lease cannot record it, and so sends nothing beyond what the new holder
+   * will reproduce.
+   */
+  private async release(): Promise<void> {
+    const at = this.seq.positions.input;
+    if (this.outbox.length === 0) return;
+    if (at > this.released) {
+      await this.within('recording the input frontier', this.d.journal.recordFrontier(this.d.fence, at.toString()));
+      this.released = at;
+    }
+    const out = this.outbox;
+    this.outbox = [];
+    for (const record of out) this.acks.track(this.d.producer.send(record));
   }
 
   /** Applies one message in the total order: events published, rows buffered, position and cadences moved. */
@@ -427,14 +521,13 @@ export class ShardEngine {
   private publish(events: readonly EngineEvent[]): void {
     const topic = this.d.shard.kafkaOutputTopic;
     for (const e of events) {
-      this.acks.track(this.d.producer.send({ topic, ...encodeEvent(e) }));
+      this.outbox.push({ topic, ...encodeEvent(e) });
       this.metrics.eventsPublished++;
     }
   }
 
   private deadLetter(m: ConsumedMessage, code: string, reason: string): void {
-    const record = deadLetterRecord(this.d.shard.kafkaDlqTopic, m, code, reason);
-    this.acks.track(this.d.producer.send(record));
+    this.outbox.push(deadLetterRecord(this.d.shard.kafkaDlqTopic, m, code, reason));
     this.metrics.deadLettered++;
     this.d.logger.warn({ code, reason, source: `${m.topic}:${m.partition}:${m.offset}` }, 'dead-lettered a message');
   }

@@ -7,7 +7,13 @@ import {
   type Knex,
   type LeaseStore,
 } from '@shardex/db';
-import { createKafkaConsumer, createKafkaProducer, type KafkaClientOptions } from '@shardex/kafka';
+import {
+  createKafkaConsumer,
+  createKafkaProducer,
+  type KafkaClientOptions,
+  type KafkaConsumer,
+  type KafkaProducer,
+} from '@shardex/kafka';
 import { createWriteBuffer, type WriteBuffer, type WriteBufferMetrics } from '@shardex/write-buffer';
 import type { EngineConfig } from './config';
 import { EngineError } from './errors';
@@ -34,6 +40,14 @@ type Ending = Error | null;
 
 const sleep = (ms: number, wake: Promise<void>) =>
   Promise.race([new Promise<void>((r) => setTimeout(r, ms).unref()), wake]);
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 async function bounded<T>(what: string, p: Promise<T>, ms: number, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -136,6 +150,16 @@ export class ShardNode {
       const epoch = await this.acquire();
       if (epoch === undefined) break;
       this.epoch = epoch;
+      if (this.stopping) {
+        // Granted just as the stop came: hand it back at once.
+        await bounded(
+          'lease release',
+          this.leases.release(this.d.config.shardId, this.d.config.nodeId, epoch),
+          5_000,
+          logger,
+        );
+        break;
+      }
       const startedAt = Date.now();
       const ending = await this.incarnation(epoch);
       this.engine = null;
@@ -194,46 +218,65 @@ export class ShardNode {
     const end = (e: Ending) => {
       if (over) return;
       over = true;
+      if (e !== null && this.role === 'active') {
+        // From here on liveness is the recovery loop's, not the failed engine's.
+        this.role = 'recovering';
+        this.lastActivityAt = Date.now();
+      }
       resolveEnding(e);
     };
     this.endIncarnation = end;
+    if (this.stopping) end(null); // asked to stop while the lease was being taken
+    // Renewed until the very end, release included: a graceful stop that takes a while must not lose the lease.
     const renewals = this.renew(epoch, end);
-    const fence = this.leases.fence(config.shardId, epoch);
-    const writeBuffer = createWriteBuffer({
-      db,
-      fence,
-      maxBatchSize: config.writeBatchSize,
-      flushIntervalMs: config.writeFlushMs,
-      logger,
-    });
-    this.writeBuffer = writeBuffer;
-    const producer = createKafkaProducer({ ...kafka, clientId: `${kafka.clientId ?? 'shardex-engine'}-producer` });
-    const consumer = createKafkaConsumer({
-      ...kafka,
-      groupId: config.consumerGroup,
-      exclusivePriority: epoch,
-      sessionTimeoutMs: config.kafkaSessionTimeoutMs,
-    });
-    const engine = new ShardEngine({
-      shard: config.shard,
-      consumer,
-      producer,
-      writeBuffer,
-      snapshots: createSnapshotStore(db),
-      journal: createPreloadJournal(db),
-      fence,
-      logger,
-      metrics: this.metrics,
-      snapshotEveryCommands: config.snapshotEveryCommands,
-      snapshotEveryMs: config.snapshotEveryMs,
-      snapshotPartItems: config.snapshotPartItems,
-      depthEveryCommands: config.depthEveryCommands,
-      depthLevels: config.depthLevels,
-      onFatal: (err) => end(err),
-    });
-    this.engine = engine;
+    let writeBuffer: WriteBuffer | undefined;
+    let producer: KafkaProducer | undefined;
+    let consumer: KafkaConsumer | undefined;
+    let engine: ShardEngine | undefined;
     let ending: Ending;
     try {
+      const fence = this.leases.fence(config.shardId, epoch);
+      writeBuffer = createWriteBuffer({
+        db,
+        fence,
+        maxBatchSize: config.writeBatchSize,
+        maxBufferedRows: Math.max(10_000, 2 * config.writeBatchSize),
+        flushIntervalMs: config.writeFlushMs,
+        logger,
+      });
+      this.writeBuffer = writeBuffer;
+      // failFast: once a send failed, no later event may overtake it; the next incarnation replays them all.
+      producer = createKafkaProducer({
+        ...kafka,
+        clientId: `${kafka.clientId ?? 'shardex-engine'}-producer`,
+        failFast: true,
+      });
+      consumer = createKafkaConsumer({
+        ...kafka,
+        groupId: config.consumerGroup,
+        exclusivePriority: epoch,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+        maxBytesPerPartition: config.kafkaMaxBatchBytes,
+      });
+      engine = new ShardEngine({
+        shard: config.shard,
+        consumer,
+        producer,
+        writeBuffer,
+        snapshots: createSnapshotStore(db),
+        journal: createPreloadJournal(db),
+        fence,
+        logger,
+        metrics: this.metrics,
+        snapshotEveryCommands: config.snapshotEveryCommands,
+        snapshotEveryMs: config.snapshotEveryMs,
+        snapshotPartItems: config.snapshotPartItems,
+        depthEveryCommands: config.depthEveryCommands,
+        depthLevels: config.depthLevels,
+        checkpointTimeoutMs: config.checkpointTimeoutMs,
+        onFatal: (err) => end(err),
+      });
+      this.engine = engine;
       await producer.connect();
       await consumer.connect();
       if (!over) await engine.start();
@@ -251,64 +294,65 @@ export class ShardNode {
       ending = err instanceof Error ? err : new Error(String(err));
       end(ending);
     }
-    clearInterval(renewals);
     this.endIncarnation = null;
-    if (ending === null) {
-      // Graceful: finish the batch, make everything durable, snapshot; then hand the shard over at once.
-      try {
-        await engine.stop();
-        await writeBuffer.close({ timeoutMs: 30_000 });
-      } catch (err) {
-        logger.error({ err }, 'graceful stop could not make everything durable; the next start replays it');
-        ending = err instanceof Error ? err : new Error(String(err));
-        writeBuffer.abandon(ending);
+    try {
+      if (ending === null && engine && writeBuffer) {
+        // Graceful: finish the batch, make everything durable, snapshot; then hand the shard over at once.
+        try {
+          await engine.stop();
+          await writeBuffer.close({ timeoutMs: 30_000 });
+        } catch (err) {
+          logger.error({ err }, 'graceful stop could not make everything durable; the next start replays it');
+          ending = err instanceof Error ? err : new Error(String(err));
+          writeBuffer.abandon(ending);
+        }
+      } else {
+        const why = ending ?? new EngineError('ENGINE_ERR_STOPPING', 'stopping before the shard started');
+        engine?.halt(why);
+        writeBuffer?.abandon(why);
       }
-      await bounded('consumer disconnect', consumer.disconnect(), 15_000, logger);
-      await bounded('producer disconnect', producer.disconnect(), 15_000, logger);
-      await bounded('lease release', this.leases.release(config.shardId, config.nodeId, epoch), 5_000, logger);
-      return ending === null || this.stopping ? null : ending;
+      if (consumer) await bounded('consumer disconnect', consumer.disconnect(), 15_000, logger);
+      if (producer) await bounded('producer disconnect', producer.disconnect(), 15_000, logger);
+      if (this.stopping)
+        await bounded('lease release', this.leases.release(config.shardId, config.nodeId, epoch), 5_000, logger);
+    } finally {
+      clearInterval(renewals);
     }
-    engine.halt(ending);
-    writeBuffer.abandon(ending);
-    await bounded('consumer disconnect', consumer.disconnect(), 15_000, logger);
-    await bounded('producer disconnect', producer.disconnect(), 15_000, logger);
-    return ending;
+    return this.stopping ? null : ending;
   }
 
   /**
-   * Renews the lease every quarter of its time to live. Refused: another process took it over — end at once.
-   * Unreachable for most of the TTL: stop writing before anyone else may take over.
+   * Renews the lease every quarter of its time to live. Refused: another process took it over — end at once. Not
+   * renewed for most of the TTL (the database unreachable, or a renewal hanging on a dead connection): stop
+   * writing before anyone else may take over. Checked on every tick, whether a renewal is under way or not.
    */
   private renew(epoch: number, end: (e: Ending) => void): NodeJS.Timeout {
     const { config, logger } = this.d;
+    const ttl = config.leaseTtlMs;
     let lastOk = performance.now();
     let busy = false;
     const timer = setInterval(
       () => {
+        const since = performance.now() - lastOk;
+        if (since > ttl * 0.8) {
+          end(new EngineError('ENGINE_ERR_LEASE_EXPIRED', `lease not renewed for ${Math.round(since)} ms`));
+          return;
+        }
         if (busy) return;
         busy = true;
-        this.leases
-          .renew(config.shardId, config.nodeId, epoch, config.leaseTtlMs)
+        const attempt = performance.now();
+        withTimeout(this.leases.renew(config.shardId, config.nodeId, epoch, ttl), ttl / 2, 'lease renewal')
           .then(
             (held) => {
-              if (held) lastOk = performance.now();
+              if (held) lastOk = attempt;
               else
                 end(new EngineError('ENGINE_ERR_FENCED', `lease epoch ${epoch} of ${config.shardId} was taken over`));
             },
-            (err: unknown) => {
-              const since = performance.now() - lastOk;
-              if (since > config.leaseTtlMs * 0.8)
-                end(
-                  new EngineError('ENGINE_ERR_LEASE_EXPIRED', `lease not renewed for ${Math.round(since)} ms`, {
-                    cause: err,
-                  }),
-                );
-              else logger.warn({ err }, 'lease renewal failed; retrying');
-            },
+            (err: unknown) => logger.warn({ err }, 'lease renewal failed; retrying'),
           )
           .finally(() => (busy = false));
       },
-      Math.max(50, Math.floor(config.leaseTtlMs / 4)),
+      Math.max(50, Math.floor(ttl / 4)),
     );
     timer.unref();
     return timer;

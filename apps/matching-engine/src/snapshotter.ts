@@ -26,7 +26,7 @@ export interface RestoredSnapshot {
 }
 
 export interface SnapshotterOptions {
-  store: Pick<SnapshotStore, 'save' | 'latest'>;
+  store: Pick<SnapshotStore, 'save' | 'recent' | 'load'>;
   fence: WriteFence;
   shardId: string;
   preloadTopic: string;
@@ -105,7 +105,7 @@ export class Snapshotter {
         parts: toParts(state, partItems),
         at: started,
         fence,
-        preloadJournalBelow: positions.preload.toString(),
+        preloadTopic,
       });
       this.lastAt = now();
       this.retryAt = 0;
@@ -126,10 +126,30 @@ export class Snapshotter {
     }
   }
 
-  /** The latest snapshot of the shard, checked, or undefined when there is none. */
+  /**
+   * The newest usable snapshot of the shard, checked; an unreadable or inconsistent one is logged and the next older
+   * kept one tried (the journal keeps what the oldest kept snapshot needs). Undefined when there is none at all;
+   * when there are some but none is usable, it refuses to start rather than replay from scratch on top of nothing.
+   */
   async restore(): Promise<RestoredSnapshot | undefined> {
-    const stored: StoredSnapshot | undefined = await this.o.store.latest(this.o.shardId);
-    if (!stored) return undefined;
+    const ids = await this.o.store.recent(this.o.shardId);
+    let firstError: unknown;
+    for (const id of ids) {
+      try {
+        const stored = await this.o.store.load(this.o.shardId, id);
+        if (stored) return this.check(stored);
+      } catch (err) {
+        firstError ??= err;
+        this.o.logger.error({ err, snapshotId: id }, 'snapshot unusable; trying the previous one');
+      }
+    }
+    if (ids.length === 0) return undefined;
+    throw new EngineError('ENGINE_ERR_SNAPSHOT', `none of the ${ids.length} kept snapshots can be restored`, {
+      cause: firstError,
+    });
+  }
+
+  private check(stored: StoredSnapshot): RestoredSnapshot {
     const state = checkState(fromParts(stored.parts), stored.id);
     const at = (topic: string) => {
       const v = stored.offsets[topic]?.['0'];

@@ -11,6 +11,7 @@ export type { PreloadJournal, PreloadJournalEntry } from './preload-journal';
 export {
   DEAD_LETTERS_TABLE,
   deadLetterRecord,
+  INPUT_FRONTIER_TABLE,
   LEASES_TABLE,
   ORDER_IDENTITY_COLUMNS,
   ORDER_MUTABLE_COLUMNS,

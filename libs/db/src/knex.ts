@@ -12,6 +12,13 @@ export interface DbOptions {
   acquireTimeoutMs?: number;
   /** Where knex's own warnings go (pool and connection trouble); default: knex's console output. */
   logger?: Pick<Logger, 'warn' | 'error'>;
+  /**
+   * The server closes a session silent for this long, seconds (its `wait_timeout`), rolling back what it had open —
+   * so a process frozen in the middle of a transaction (paused, partitioned) cannot hold its row locks, and with
+   * them the shard, for the server's default eight hours. The pool drops idle connections at half of it, so it
+   * never hands out one the server is about to close. Default: the server's setting.
+   */
+  idleSessionTimeoutS?: number;
 }
 
 export interface MysqlConnection {
@@ -61,10 +68,23 @@ interface RawConnection {
  * A knex instance on mysql2, set up for money: DECIMAL and BIGINT come back as exact strings (never floats),
  * timestamps are UTC, and several statements never share one call.
  */
-export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10_000, logger }: DbOptions): Knex {
+export function createDb({
+  url,
+  poolMin = 0,
+  poolMax = 10,
+  acquireTimeoutMs = 10_000,
+  logger,
+  idleSessionTimeoutS,
+}: DbOptions): Knex {
   if (!Number.isInteger(poolMin) || !Number.isInteger(poolMax) || poolMin < 0 || poolMax < 1 || poolMin > poolMax) {
     throw new DbError('DB_ERR_CONFIG', `pool bounds must be integers with 0 <= poolMin <= poolMax, poolMax >= 1`);
   }
+  if (idleSessionTimeoutS !== undefined && (!Number.isInteger(idleSessionTimeoutS) || idleSessionTimeoutS < 2))
+    throw new DbError('DB_ERR_CONFIG', 'idleSessionTimeoutS must be an integer >= 2');
+  const setup =
+    idleSessionTimeoutS === undefined
+      ? SESSION_SETUP
+      : `${SESSION_SETUP}, wait_timeout = ${idleSessionTimeoutS}, interactive_timeout = ${idleSessionTimeoutS}`;
   return knex({
     client: 'mysql2',
     connection: {
@@ -80,8 +100,9 @@ export function createDb({ url, poolMin = 0, poolMax = 10, acquireTimeoutMs = 10
     pool: {
       min: poolMin,
       max: poolMax,
+      ...(idleSessionTimeoutS !== undefined && { idleTimeoutMillis: (idleSessionTimeoutS * 1000) / 2 }),
       afterCreate: (conn: RawConnection, done: (err: Error | null, conn: RawConnection) => void) =>
-        conn.query(SESSION_SETUP, (err) => done(err, conn)),
+        conn.query(setup, (err) => done(err, conn)),
     },
     acquireConnectionTimeout: acquireTimeoutMs,
     ...(logger && {

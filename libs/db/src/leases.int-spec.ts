@@ -73,6 +73,27 @@ describe('shard leases and the preload journal (real MySQL/MariaDB)', () => {
     expect(takeoverDone).toBe(true);
   });
 
+  it('lets a takeover through once the server drops the session of a writer frozen inside its transaction', async () => {
+    const leases = createLeaseStore(db);
+    const a = await leases.tryAcquire('s6', 'proc-a', 500);
+    if (!a.acquired) throw new Error('not acquired');
+    // Process A's connection, with the server told to drop it after 2 s of silence.
+    const dbA = createDb({ url: tdb.url, poolMax: 1, idleSessionTimeoutS: 2 });
+    try {
+      const frozen = await dbA.transaction();
+      await createLeaseStore(dbA).fence('s6', a.epoch).assert(frozen); // ...and then A freezes, lock held
+      await new Promise((r) => setTimeout(r, 600)); // its lease expires
+      const started = Date.now();
+      let got = await leases.tryAcquire('s6', 'proc-b', 5_000);
+      while (!got.acquired && Date.now() - started < 15_000) got = await leases.tryAcquire('s6', 'proc-b', 5_000);
+      expect(got).toEqual({ acquired: true, epoch: a.epoch + 1 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await frozen.rollback().catch(() => undefined); // its connection is gone
+    } finally {
+      await dbA.destroy();
+    }
+  });
+
   it('records a preload message’s position once, and refuses to record it again', async () => {
     const leases = createLeaseStore(db);
     const journal = createPreloadJournal(db);

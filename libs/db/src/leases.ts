@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DbError } from './errors';
+import { DbError, isTransactionConflict } from './errors';
 import { LEASES_TABLE } from './tables';
 
 /**
@@ -9,7 +9,10 @@ import { LEASES_TABLE } from './tables';
 export interface WriteFence {
   readonly shardId: string;
   readonly epoch: number;
-  /** Takes a shared lock on the shard's lease row and throws DB_ERR_FENCED unless it still holds this epoch. */
+  /**
+   * Takes a shared lock on the shard's lease row and throws DB_ERR_FENCED unless it still holds this epoch. Call it
+   * last, just before the commit: the lock (which a takeover waits for) is then held for one round trip only.
+   */
   assert(trx: Knex.Transaction): Promise<void>;
 }
 
@@ -58,7 +61,11 @@ export function createLeaseStore(db: Knex): LeaseStore {
   return {
     async tryAcquire(shardId, owner, ttlMs) {
       checkTtl(ttlMs);
-      return db.transaction(async (trx) => {
+      // A plain read first: a standby polling a held lease takes no lock that the holder's writes would queue behind.
+      const seen = await read(db, shardId, '');
+      if (seen && seen.owner !== owner && seen.remainingMs > 0)
+        return { acquired: false, owner: seen.owner, epoch: seen.epoch, expiresInMs: seen.remainingMs };
+      const acquireLocked = async (trx: Knex.Transaction): Promise<LeaseAttempt> => {
         // The row exists from the first attempt on, so concurrent acquirers serialise on its lock.
         await trx.raw(
           'INSERT INTO ?? (shard_id, owner, epoch, expires_at, acquired_at, renewed_at) VALUES (?, ?, 0, NOW(3), NOW(3), NOW(3)) ON DUPLICATE KEY UPDATE shard_id = shard_id',
@@ -74,6 +81,20 @@ export function createLeaseStore(db: Knex): LeaseStore {
           [LEASES_TABLE, owner, micros(ttlMs), shardId],
         );
         return { acquired: true, epoch: held.epoch + 1 };
+      };
+      return db.transaction(async (trx) => {
+        // A writer frozen between its lease check and its commit holds the row's shared lock until the server
+        // drops its session: wait for it briefly, then report the lease as held and try again at the next poll.
+        await trx.raw('SET SESSION innodb_lock_wait_timeout = 3');
+        try {
+          return await acquireLocked(trx);
+        } catch (err) {
+          if (isTransactionConflict(err))
+            return { acquired: false, owner: seen?.owner ?? '', epoch: seen?.epoch ?? 0, expiresInMs: 0 };
+          throw err;
+        } finally {
+          await trx.raw('SET SESSION innodb_lock_wait_timeout = DEFAULT');
+        }
       });
     },
 

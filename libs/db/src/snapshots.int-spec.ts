@@ -92,28 +92,62 @@ describe('engine snapshots (real MySQL/MariaDB)', () => {
     await expect(store.latest('torn')).rejects.toMatchObject({ code: 'DB_ERR_SNAPSHOT_CORRUPT' });
   });
 
-  it('stores nothing for a fenced writer, and prunes the preload journal the snapshot covers', async () => {
+  it('stores nothing for a fenced writer, and keeps the journal entries its oldest kept snapshot still needs', async () => {
     const leases = createLeaseStore(db);
     const journal = createPreloadJournal(db);
-    const store = createSnapshotStore(db);
+    const store = createSnapshotStore(db, { keep: 2 });
     const first = await leases.tryAcquire('fenced', 'a', 10_000);
     if (!first.acquired) throw new Error('lease not acquired');
     const fence = leases.fence('fenced', first.epoch);
-    await journal.record(fence, [
-      { preloadOffset: '0', inputPosition: '0' },
-      { preloadOffset: '1', inputPosition: '12' },
-      { preloadOffset: '5', inputPosition: '40' },
-    ]);
-    await store.save({ shardId: 'fenced', seq: 3, offsets: {}, parts: [{}], at: 0, fence, preloadJournalBelow: '2' });
-    expect(await journal.since('fenced', '0')).toEqual([{ preloadOffset: '5', inputPosition: '40' }]);
+    await journal.record(
+      fence,
+      ['0', '1', '5', '7'].map((p) => ({ preloadOffset: p, inputPosition: String(Number(p) * 10) })),
+    );
+    const save = (seq: number, preload: string) =>
+      store.save({
+        shardId: 'fenced',
+        seq,
+        offsets: { pre: { '0': preload } },
+        parts: [{ seq }],
+        at: 0,
+        fence,
+        preloadTopic: 'pre',
+      });
+    const remaining = async () => (await journal.since('fenced', '0')).map((e) => e.preloadOffset);
+    await save(1, '2');
+    expect(await remaining()).toEqual(['5', '7']);
+    await save(2, '6');
+    expect(await remaining()).toEqual(['5', '7']); // the older kept snapshot (at 2) may still be replayed
+    await save(3, '8');
+    expect(await remaining()).toEqual(['7']); // kept: 8 and 6
+    expect(await store.recent('fenced')).toHaveLength(2);
+    const [newest, older] = await store.recent('fenced');
+    expect((await store.load('fenced', older as number))?.seq).toBe(2);
+    expect((await store.latest('fenced'))?.id).toBe(newest);
     expect((await store.latest('fenced'))?.epoch).toBe(first.epoch);
 
     const taken = await leases.tryAcquire('fenced', 'a', 10_000); // a new grant (even to the same owner) fences the old
     expect(taken).toMatchObject({ acquired: true, epoch: first.epoch + 1 });
-    await expect(
-      store.save({ shardId: 'fenced', seq: 4, offsets: {}, parts: [{}], at: 0, fence, preloadJournalBelow: '9' }),
-    ).rejects.toMatchObject({ code: 'DB_ERR_FENCED' });
+    await expect(save(4, '9')).rejects.toMatchObject({ code: 'DB_ERR_FENCED' });
     expect((await store.latest('fenced'))?.seq).toBe(3);
     expect(await count(PRELOAD_JOURNAL_TABLE, { shard_id: 'fenced' })).toBe(1);
+  });
+
+  it('records the input frontier fenced, and never lowers it', async () => {
+    const leases = createLeaseStore(db);
+    const journal = createPreloadJournal(db);
+    const got = await leases.tryAcquire('frontier', 'a', 10_000);
+    if (!got.acquired) throw new Error('lease not acquired');
+    const fence = leases.fence('frontier', got.epoch);
+    expect(await journal.frontier('frontier')).toBeUndefined();
+    await journal.recordFrontier(fence, '120');
+    await journal.recordFrontier(fence, '80'); // a replay below it
+    expect(await journal.frontier('frontier')).toBe('120');
+    await leases.tryAcquire('frontier', 'b', 10_000).catch(() => undefined);
+    await db('shard_leases')
+      .where({ shard_id: 'frontier' })
+      .update({ epoch: got.epoch + 1 });
+    await expect(journal.recordFrontier(fence, '500')).rejects.toMatchObject({ code: 'DB_ERR_FENCED' });
+    expect(await journal.frontier('frontier')).toBe('120');
   });
 });

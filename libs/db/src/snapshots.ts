@@ -25,8 +25,11 @@ export interface SnapshotToSave {
   at: number;
   /** Checked in the same transaction: a fenced writer stores no snapshot. */
   fence?: WriteFence;
-  /** Deletes the shard's preload journal entries below this offset in the same transaction (the snapshot covers them). */
-  preloadJournalBelow?: string;
+  /**
+   * The shard's preload topic: its journal entries below the preload offset of the oldest snapshot still kept are
+   * deleted in the same transaction (no kept snapshot replays them any more).
+   */
+  preloadTopic?: string;
 }
 
 export interface StoredSnapshot {
@@ -44,6 +47,9 @@ export interface StoredSnapshot {
 export interface SnapshotStore {
   save(snapshot: SnapshotToSave): Promise<{ id: number; chunks: number; bytes: number }>;
   latest(shardId: string): Promise<StoredSnapshot | undefined>;
+  /** Ids of the shard's kept snapshots, newest first: a reader falls back to an older one if the newest is unusable. */
+  recent(shardId: string): Promise<number[]>;
+  load(shardId: string, id: number): Promise<StoredSnapshot | undefined>;
 }
 
 interface HeaderRow {
@@ -61,8 +67,8 @@ interface HeaderRow {
  */
 export function createSnapshotStore(db: Knex, { keep = 3 }: { keep?: number } = {}): SnapshotStore {
   if (!Number.isInteger(keep) || keep < 1) throw new DbError('DB_ERR_CONFIG', 'keep must be a positive integer');
-  return {
-    async save({ shardId, seq, offsets, parts, at, fence, preloadJournalBelow }) {
+  const store: SnapshotStore = {
+    async save({ shardId, seq, offsets, parts, at, fence, preloadTopic }) {
       // Serialised and compressed before the transaction opens (gzip runs off the event loop), so the transaction
       // holds its locks only for the inserts.
       const chunks: Buffer[] = [];
@@ -73,7 +79,6 @@ export function createSnapshotStore(db: Knex, { keep = 3 }: { keep?: number } = 
         bytes += gz.length;
       }
       const id = await db.transaction(async (trx) => {
-        if (fence) await fence.assert(trx);
         const [inserted] = await trx(SNAPSHOTS_TABLE).insert({
           shard_id: shardId,
           seq,
@@ -98,19 +103,40 @@ export function createSnapshotStore(db: Knex, { keep = 3 }: { keep?: number } = 
           await trx(SNAPSHOT_CHUNKS_TABLE).whereIn('snapshot_id', stale).delete();
           await trx(SNAPSHOTS_TABLE).whereIn('id', stale).delete();
         }
-        if (preloadJournalBelow !== undefined) {
-          await trx(PRELOAD_JOURNAL_TABLE)
-            .where({ shard_id: shardId })
-            .andWhere('preload_offset', '<', preloadJournalBelow)
-            .delete();
+        if (preloadTopic !== undefined) {
+          const kept = (await trx(SNAPSHOTS_TABLE).where({ shard_id: shardId }).pluck('offsets')) as string[];
+          let below: bigint | undefined;
+          for (const o of kept) {
+            const v = (JSON.parse(o) as TopicOffsets)[preloadTopic]?.['0'];
+            if (v !== undefined && (below === undefined || BigInt(v) < below)) below = BigInt(v);
+          }
+          if (below !== undefined)
+            await trx(PRELOAD_JOURNAL_TABLE)
+              .where({ shard_id: shardId })
+              .andWhere('preload_offset', '<', below.toString())
+              .delete();
         }
+        // Last, right before the commit: the lease row's shared lock, which a takeover waits for, is held briefly.
+        if (fence) await fence.assert(trx);
         return snapshotId;
       });
       return { id, chunks: chunks.length, bytes };
     },
 
     async latest(shardId) {
-      const row = (await db(SNAPSHOTS_TABLE).where({ shard_id: shardId }).orderBy('id', 'desc').first()) as
+      const [newest] = await store.recent(shardId);
+      return newest === undefined ? undefined : store.load(shardId, newest);
+    },
+
+    async recent(shardId) {
+      const ids = (await db(SNAPSHOTS_TABLE).where({ shard_id: shardId }).orderBy('id', 'desc').pluck('id')) as Array<
+        string | number
+      >;
+      return ids.map(Number);
+    },
+
+    async load(shardId, snapshotId) {
+      const row = (await db(SNAPSHOTS_TABLE).where({ shard_id: shardId, id: snapshotId }).first()) as
         HeaderRow | undefined;
       if (!row) return undefined;
       const id = Number(row.id);
@@ -147,4 +173,5 @@ export function createSnapshotStore(db: Knex, { keep = 3 }: { keep?: number } = 
       };
     },
   };
+  return store;
 }

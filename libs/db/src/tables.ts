@@ -52,6 +52,7 @@ export const SNAPSHOTS_TABLE = 'engine_snapshots';
 export const SNAPSHOT_CHUNKS_TABLE = 'engine_snapshot_chunks';
 export const LEASES_TABLE = 'shard_leases';
 export const PRELOAD_JOURNAL_TABLE = 'engine_preload_journal';
+export const INPUT_FRONTIER_TABLE = 'engine_input_frontier';
 export const DEAD_LETTERS_TABLE = 'write_dead_letters';
 
 const MIN_DATETIME_MS = Date.UTC(1000, 0, 1);

@@ -14,6 +14,12 @@ export interface ConsumedMessage {
 }
 
 export interface BatchControl {
+  /**
+   * The offset the fetch of this batch started from. Above the position the handler expects, it means the
+   * consumer jumped ahead on its own (kafkajs resets to the earliest offset when the position fell to retention):
+   * the offsets in between are lost, not a gap.
+   */
+  fetchedOffset: string;
   /** False once the consumer is stopping or the batch is stale (a rebalance or seek): stop and return. */
   shouldContinue(): boolean;
   /** Keeps the group membership alive during long work; throws when the group is rebalancing (then stop the batch). */
@@ -40,6 +46,8 @@ export interface KafkaConsumerOptions extends KafkaClientOptions {
   rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for data, ms. Default 1,000: paused and resumed topics react within that. */
   maxWaitTimeMs?: number;
+  /** Most bytes one fetch returns per partition: bounds a batch (and so the work between two checkpoints). Default 1 MiB. */
+  maxBytesPerPartition?: number;
 }
 
 export interface ConsumerStatus {
@@ -90,6 +98,7 @@ export function createKafkaConsumer({
   heartbeatIntervalMs = 1_000,
   rebalanceTimeoutMs = 20_000,
   maxWaitTimeMs = 1_000,
+  maxBytesPerPartition = 1_048_576,
   ...client
 }: KafkaConsumerOptions): KafkaConsumer {
   if (typeof groupId !== 'string' || groupId.length === 0)
@@ -104,6 +113,7 @@ export function createKafkaConsumer({
     heartbeatInterval: heartbeatIntervalMs,
     rebalanceTimeout: rebalanceTimeoutMs,
     maxWaitTimeInMs: maxWaitTimeMs,
+    maxBytesPerPartition,
     ...(exclusivePriority !== undefined && { partitionAssigners: [exclusiveAssigner(exclusivePriority)] }),
   });
   const admin = kafka.admin();
@@ -147,7 +157,12 @@ export function createKafkaConsumer({
             value: m.value,
             headers: m.headers ?? {},
           }));
-          const last = await handler(messages, { shouldContinue: () => isRunning() && !isStale(), heartbeat });
+          const last = await handler(messages, {
+            // kafkajs sets it on every batch but leaves it out of its type declarations.
+            fetchedOffset: (batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? messages[0]?.offset ?? '0',
+            shouldContinue: () => isRunning() && !isStale(),
+            heartbeat,
+          });
           if (last !== undefined) resolveOffset(last);
         },
       });

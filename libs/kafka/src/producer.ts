@@ -9,6 +9,16 @@ export interface KafkaProducerOptions extends KafkaClientOptions {
   lingerMs?: number;
   /** A topic's batch is sent at once when it holds this many records. Default 500. */
   maxBatchRecords?: number;
+  /**
+   * ... or when it would pass this many bytes (keys, values, headers): one produce request must stay below the
+   * broker's message.max.bytes (1 MiB by default), or it fails every time it is retried. Default 512 KiB.
+   */
+  maxBatchBytes?: number;
+  /**
+   * After one failed send, fail every later one too, without sending it: for a sender whose records must never
+   * overtake an earlier one that failed (the matching engine replays from its snapshot instead). Default false.
+   */
+  failFast?: boolean;
 }
 
 export interface KafkaProducer extends ProducerPort {
@@ -25,6 +35,13 @@ interface Pending {
   message: Message;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/** What a record adds to a produce request, roughly: its key, value and headers plus the record framing. */
+function recordBytes(r: OutgoingRecord): number {
+  let n = 64 + Buffer.byteLength(r.key) + Buffer.byteLength(r.value);
+  for (const [k, v] of Object.entries(r.headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
+  return n;
 }
 
 function isUnknownTopic(err: unknown): boolean {
@@ -49,12 +66,16 @@ function isUnknownTopic(err: unknown): boolean {
 export function createKafkaProducer({
   lingerMs = 2,
   maxBatchRecords = 500,
+  maxBatchBytes = 512 * 1024,
+  failFast = false,
   ...client
 }: KafkaProducerOptions): KafkaProducer {
   if (!Number.isFinite(lingerMs) || lingerMs < 0)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'lingerMs must be >= 0');
   if (!Number.isInteger(maxBatchRecords) || maxBatchRecords < 1)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'maxBatchRecords must be a positive integer');
+  if (!Number.isInteger(maxBatchBytes) || maxBatchBytes < 1024)
+    throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'maxBatchBytes must be an integer >= 1024');
   const kafka: Kafka = createKafkaClient(client);
   const admin: Admin = kafka.admin();
   const producers = createReplaceable<Producer>({
@@ -76,8 +97,11 @@ export function createKafkaProducer({
   const timers = new Map<string, NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
   const chains = new Map<string, Promise<void>>();
+  const queuedBytes = new Map<string, number>();
   /** The first send failure no flush() has reported yet. */
   let unreported: KafkaAdapterError | null = null;
+  /** With failFast: the failure every later send is refused with. */
+  let stopped: KafkaAdapterError | null = null;
 
   async function topicExists(topic: string, refresh: boolean): Promise<boolean> {
     if (!refresh && known.has(topic)) return true;
@@ -113,16 +137,19 @@ export function createKafkaProducer({
     const batch = queues.get(topic);
     if (!batch || batch.length === 0) return;
     queues.delete(topic);
+    queuedBytes.delete(topic);
     // Batches of one topic go out one after another: a topic check or a retry must not let a later batch (and so a
     // later message of some key) overtake an earlier one.
     const previous = chains.get(topic) ?? Promise.resolve();
     const done: Promise<void> = previous
-      .then(() =>
-        deliver(
+      .then(() => {
+        // A later batch never goes out after an earlier one failed.
+        if (stopped) throw stopped;
+        return deliver(
           topic,
           batch.map((p) => p.message),
-        ),
-      )
+        );
+      })
       .then(
         () => {
           for (const p of batch) p.resolve();
@@ -137,6 +164,7 @@ export function createKafkaProducer({
             },
           );
           unreported ??= err;
+          if (failFast) stopped ??= err;
           for (const p of batch) p.reject(err);
         },
       )
@@ -170,6 +198,10 @@ export function createKafkaProducer({
     send(record: OutgoingRecord): Promise<void> {
       if (producers.closed)
         return Promise.reject(new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected'));
+      if (stopped) return Promise.reject(stopped);
+      const bytes = recordBytes(record);
+      // A record that would push the batch past maxBatchBytes starts the next one.
+      if ((queuedBytes.get(record.topic) ?? 0) + bytes > maxBatchBytes) sendTopic(record.topic);
       return new Promise<void>((resolve, reject) => {
         let queue = queues.get(record.topic);
         if (!queue) {
@@ -177,6 +209,7 @@ export function createKafkaProducer({
           queues.set(record.topic, queue);
         }
         queue.push({ message: { key: record.key, value: record.value, headers: record.headers }, resolve, reject });
+        queuedBytes.set(record.topic, (queuedBytes.get(record.topic) ?? 0) + bytes);
         if (queue.length >= maxBatchRecords) sendTopic(record.topic);
         else if (!timers.has(record.topic))
           timers.set(

@@ -140,13 +140,14 @@ export function createMysqlBatchWriter({
 
   const commit = (rows: readonly Built[], dead: readonly DeadLetterRow[]) =>
     db.transaction(async (trx) => {
-      if (fence) await fence.assert(trx);
       const list = statements(trx, rows);
       for (const chunk of chunks(dead.map(deadLetterRecord), insertChunkSize))
         list.push(
           trx(DEAD_LETTERS_TABLE).insert(chunk).onConflict(['kind', 'row_key', 'version']).merge(['error_code']),
         );
       await runAll(list);
+      // Last, right before the commit: the lease row's shared lock, which a takeover waits for, is held briefly.
+      if (fence) await fence.assert(trx);
     });
 
   /** Whether the rows would be accepted: run them in a transaction that is always rolled back. */

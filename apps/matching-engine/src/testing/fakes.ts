@@ -169,6 +169,7 @@ export class FakeConsumer implements KafkaConsumer {
         headers: m.headers,
       }));
     const control: BatchControl = {
+      fetchedOffset: String(at),
       shouldContinue: () => this.running && !this.pendingSeek.has(topic),
       heartbeat: async () => undefined,
     };
@@ -242,7 +243,7 @@ export class FakeLease {
   }
 }
 
-export class FakeSnapshotStore implements Pick<SnapshotStore, 'save' | 'latest'> {
+export class FakeSnapshotStore implements Pick<SnapshotStore, 'save' | 'latest' | 'recent' | 'load'> {
   readonly saved: StoredSnapshot[] = [];
   failing = false;
   constructor(private readonly journal?: FakeJournal) {}
@@ -262,17 +263,50 @@ export class FakeSnapshotStore implements Pick<SnapshotStore, 'save' | 'latest'>
       parts,
       format: 'chunked',
     });
-    if (s.preloadJournalBelow !== undefined) this.journal?.prune(s.shardId, BigInt(s.preloadJournalBelow));
+    // Kept: the newest three of the shard; the journal keeps what the oldest of them needs.
+    const kept = this.saved.filter((x) => x.shardId === s.shardId).slice(-3);
+    const preload = s.preloadTopic;
+    if (preload !== undefined) {
+      const lows = kept.map((x) => x.offsets[preload]?.['0']).filter((v): v is string => v !== undefined);
+      if (lows.length > 0)
+        this.journal?.prune(
+          s.shardId,
+          lows.map(BigInt).reduce((a, b) => (a < b ? a : b)),
+        );
+    }
     return { id, chunks: parts.length, bytes: 0 };
   }
 
   async latest(shardId: string): Promise<StoredSnapshot | undefined> {
     return [...this.saved].reverse().find((s) => s.shardId === shardId);
   }
+
+  async recent(shardId: string): Promise<number[]> {
+    return this.saved
+      .filter((s) => s.shardId === shardId)
+      .slice(-3)
+      .map((s) => s.id)
+      .reverse();
+  }
+
+  async load(shardId: string, id: number): Promise<StoredSnapshot | undefined> {
+    return this.saved.find((s) => s.shardId === shardId && s.id === id);
+  }
 }
 
 export class FakeJournal implements PreloadJournal {
   readonly entries = new Map<string, PreloadJournalEntry[]>();
+  readonly frontiers = new Map<string, bigint>();
+
+  async recordFrontier(fence: WriteFence, inputPosition: string): Promise<void> {
+    await fence.assert({} as never);
+    const cur = this.frontiers.get(fence.shardId) ?? 0n;
+    if (BigInt(inputPosition) > cur) this.frontiers.set(fence.shardId, BigInt(inputPosition));
+  }
+
+  async frontier(shardId: string): Promise<string | undefined> {
+    return this.frontiers.get(shardId)?.toString();
+  }
 
   async record(fence: WriteFence, entries: readonly PreloadJournalEntry[]): Promise<void> {
     await fence.assert({} as never);

@@ -3,11 +3,13 @@ import {
   createTestTopics,
   getTestInfra,
   type TestDatabase,
+  type TestInfra,
   type TestTopics,
 } from '@shardex/testing';
 
 /** A shard's own unique topics and database, and the environment a shard process needs to run on them. */
 export interface ShardUnderTest {
+  infra: TestInfra;
   topics: TestTopics;
   tdb: TestDatabase;
   env: Record<string, string>;
@@ -15,12 +17,14 @@ export interface ShardUnderTest {
   group: string;
 }
 
+/** `infra` defaults to the run's shared broker and server; a fault test passes its dedicated broker instead. */
 export async function createShardUnderTest(
   label: string,
   extraEnv: Record<string, string> = {},
+  infra: TestInfra = getTestInfra(),
 ): Promise<ShardUnderTest> {
-  const topics = await createTestTopics(['input', 'preload', { name: 'output', partitions: 2 }, 'dlq']);
-  const tdb = await createTestDatabase(label);
+  const topics = await createTestTopics(['input', 'preload', { name: 'output', partitions: 2 }, 'dlq'], infra);
+  const tdb = await createTestDatabase(label, infra);
   const prefix = `${label}-${topics.name('input')}`;
   const group = `${prefix}-shard-1`;
   const shard = {
@@ -32,7 +36,7 @@ export async function createShardUnderTest(
   };
   const env = {
     SHARD_ID: 'shard-1',
-    KAFKA_BROKERS: getTestInfra().kafkaBrokers.join(','),
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     MYSQL_URL: tdb.url,
     SHARD_MAP: JSON.stringify({ shards: [shard] }),
     HTTP_PORT: '0',
@@ -40,5 +44,5 @@ export async function createShardUnderTest(
     WRITE_FLUSH_MS: '20',
     ...extraEnv,
   };
-  return { topics, tdb, env, group };
+  return { infra, topics, tdb, env, group };
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { type Command, decodeEvent, encodeCommand, type InstrumentSpec } from '@shardex/contracts';
 import { TEST } from '@shardex/contracts/testing';
@@ -96,7 +97,7 @@ export async function prepareRun(
   extraEnv: Record<string, string> = {},
   infra: TestInfra = getTestInfra(),
 ): Promise<ShardRun> {
-  const under = await createShardUnderTest(name, { LOG_LEVEL: 'info', ...extraEnv });
+  const under = await createShardUnderTest(name, { LOG_LEVEL: 'info', ...extraEnv }, infra);
   const producer = createKafkaProducer({ brokers: infra.kafkaBrokers, clientId: `${name}-feeder` });
   await producer.connect();
   const db = createDb({ url: under.tdb.url });
@@ -137,8 +138,30 @@ export interface ShardProcess {
   output(): string;
 }
 
+/** Every shard process a test started and that has not exited: killed when the test is over, whatever happened. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL'); // works on a frozen (SIGSTOPped) process too
+});
+
+/** Kills (SIGKILL) every shard process still running; for afterAll, so a failed test leaves none behind. */
+export async function killAllProcesses(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
 export function startProcess(env: NodeJS.ProcessEnv, label = 'shard'): ShardProcess {
   const child = spawn(process.execPath, ['-r', 'tsx/cjs', MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   const debug = process.env['SHARD_TEST_DEBUG'];
   const active = new Promise<void>((resolve, reject) => {
@@ -165,7 +188,7 @@ export async function progress(
   run: ShardRun,
   topic: 'input' | 'preload' = 'input',
 ): Promise<{ committed: bigint; high: bigint }> {
-  const admin = createTestKafka(`${run.name}-admin`).admin();
+  const admin = createTestKafka(`${run.name}-admin`, run.infra).admin();
   await admin.connect();
   try {
     const name = run.topics.name(topic);
@@ -185,7 +208,8 @@ export async function waitUntil(
   everyMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
+  // A probe that throws (a broker down for the test's own fault) counts as "not yet".
+  while (!(await probe().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -220,7 +244,7 @@ export async function dumpTables(db: Knex) {
  */
 export async function readOutput(run: ShardRun): Promise<{ events: string[]; duplicates: number; records: number }> {
   const topic = run.topics.name('output');
-  const kafka = createTestKafka(`${run.name}-output-reader`);
+  const kafka = createTestKafka(`${run.name}-output-reader`, run.infra);
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
@@ -261,4 +285,59 @@ export async function readOutput(run: ShardRun): Promise<{ events: string[]; dup
     if (s !== i + 1) throw new Error(`the output skips from seq ${i} to ${s}`);
   });
   return { events: seqs.map((s) => bySeq.get(s) as string), duplicates, records };
+}
+
+/** How many times a process logged `text` so far. */
+export function occurrences(p: ShardProcess, text: string): number {
+  return p.output().split(text).length - 1;
+}
+
+/** The current lease epoch of the run's shard. */
+export async function leaseEpoch(run: ShardRun): Promise<number> {
+  const row = (await run.db('shard_leases').where({ shard_id: 'shard-1' }).first('epoch')) as
+    { epoch: string } | undefined;
+  return Number(row?.epoch ?? 0);
+}
+
+/**
+ * An uninterrupted run of the same input on the shared broker: what every faulty run must equal. `feed` produces
+ * the input (after START); the run ends with a graceful stop.
+ */
+export async function referenceRun(
+  name: string,
+  feed: (run: ShardRun) => Promise<void>,
+  env: Record<string, string> = {},
+) {
+  const run = await prepareRun(name, { NODE_ID: `${name}-node`, ...env });
+  try {
+    const proc = startProcess(run.processEnv, name);
+    await proc.active;
+    await run.send('preload', [lifecycle('init', 'INITIALIZE_ENGINE'), lifecycle('start', 'START_ENGINE')]);
+    await feed(run);
+    await waitUntil(`${name}: caught up`, () => caughtUp(run), 300_000, 200);
+    proc.child.kill('SIGTERM');
+    if ((await proc.exited) !== 0) throw new Error(`${name}: graceful stop failed:\n${proc.output().slice(-2000)}`);
+    return { tables: await dumpTables(run.db), output: await readOutput(run) };
+  } finally {
+    await run.close();
+  }
+}
+
+/** A loopback port free right now (for a child's HTTP_PORT, so the test can read its /metrics). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A counter of a shard process's /metrics (0 when absent). */
+export async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  return line ? Number(line.split(' ').pop()) : 0;
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import {
   DEAD_LETTERS_TABLE,
+  INPUT_FRONTIER_TABLE,
   LEASES_TABLE,
   ORDERS_TABLE,
   PRELOAD_JOURNAL_TABLE,
@@ -210,6 +211,24 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
         await db.raw(`ALTER TABLE ?? DROP CONSTRAINT ${check}`, [table]);
         await db.raw('ALTER TABLE ?? DROP COLUMN identity_conflict, DROP COLUMN writer_epoch', [table]);
       }
+    },
+  },
+  {
+    name: '20261123-008-input-frontier',
+    async up(db) {
+      // How far the input topic has been applied with its events released to Kafka: recorded (fenced) before they
+      // are sent, so a later incarnation places no new preload message below it — below it, events may be out.
+      await db.schema.createTable(INPUT_FRONTIER_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.string('shard_id', 64).primary();
+        t.bigInteger('input_position').unsigned().notNullable();
+        t.bigInteger('epoch').unsigned().notNullable();
+        t.datetime('updated_at', { precision: 3 }).notNullable().defaultTo(db.raw('CURRENT_TIMESTAMP(3)'));
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(INPUT_FRONTIER_TABLE);
     },
   },
 ];
