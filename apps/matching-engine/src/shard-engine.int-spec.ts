@@ -201,4 +201,29 @@ describe('shard engine (real Kafka + MySQL)', () => {
     );
     expect(rows.filter((r) => !touched.has(r.order_id))).toEqual(before.rows.filter((r) => !touched.has(r.order_id)));
   });
+
+  it('runs a second process of the shard as a standby that never writes, and stops it at once', async () => {
+    h = await setUp({ NODE_ID: 'node-a' });
+    const standby = await startShard(loadConfig({ ...h.env, NODE_ID: 'node-b' }), pino({ level: 'warn' }));
+    try {
+      await until('b is a standby', () => standby.node.role === 'standby');
+      const port = (standby.server.address() as AddressInfo).port;
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(200); // alive...
+      expect(await health.json()).toMatchObject({ role: 'standby' });
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(503); // ...but not the one that works
+      await h.router.broadcastToAllShards(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [TEST] } }));
+      await h.router.broadcastToAllShards(cmd({ code: 'START_ENGINE', payload: {} }));
+      await h.router.sendToShard(placeOrder({ orderId: 'one-writer', price: '100' }));
+      await until('written', async () => Boolean(await h?.db('orders').where({ order_id: 'one-writer' }).first()));
+      const epochs = (await h.db('orders').distinct('writer_epoch')) as Array<{ writer_epoch: string }>;
+      expect(epochs.map((e) => Number(e.writer_epoch))).toEqual([h.shard.node.epoch]);
+      expect(standby.node.engine).toBeNull();
+    } finally {
+      const started = Date.now();
+      await standby.stop();
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+    expect(h.shard.node.role).toBe('active');
+  });
 });

@@ -327,6 +327,22 @@ describe('shard engine (logic, fake ports)', () => {
     expect(run.engine.positions?.input).toBe(BigInt(w.topics.high('in')));
   });
 
+  it('counts offsets as lost, not as a gap, when the consumer jumped past them by itself (retention while running)', async () => {
+    const w = new World();
+    w.send('pre', lifecycle('init', 'INITIALIZE_ENGINE'));
+    w.send('pre', lifecycle('start', 'START_ENGINE'));
+    for (const c of orders(30, 31)) w.send('in', c);
+    const run = await w.incarnation();
+    await run.consumer.drain({ random: rng(32), maxBatch: 5 }, 3); // some input applied
+    const at = Number(run.engine.positions?.input);
+    expect(at).toBeLessThan(30);
+    w.topics.truncate('in', at + 4); // retention takes four unapplied messages...
+    run.consumer.jumpTo('in', at + 4); // ...and kafkajs resets to the new start on OffsetOutOfRange
+    await run.consumer.drain({ random: rng(33), maxBatch: 5 });
+    expect(w.metrics.offsetsLost).toBe(4);
+    expect(run.engine.positions?.input).toBe(30n);
+  });
+
   it('re-applies pauses and positions after the consumer restarts, so a STOPPED shard neither consumes nor spins', async () => {
     const w = new World();
     w.send('pre', lifecycle('init', 'INITIALIZE_ENGINE'));

@@ -107,6 +107,11 @@ export class FakeConsumer implements KafkaConsumer {
     this.hooks.onCrash?.(error, willRestart);
     if (willRestart) this.rejoin();
   }
+  /** What kafkajs does on OffsetOutOfRange (the position fell to retention): it moves on by itself, unasked. */
+  jumpTo(topic: string, offset: number): void {
+    this.position.set(topic, offset);
+  }
+
   seek(topic: string, _partition: number, offset: string): void {
     this.pendingSeek.set(topic, Number(offset));
   }
