@@ -10,12 +10,13 @@ import {
 import type { PreloadJournal, SnapshotStore, WriteFence } from '@shardex/db';
 import type { BatchControl, ConsumedMessage, KafkaConsumer } from '@shardex/kafka';
 import { OrderBook } from '@shardex/order-book';
-import type { OutgoingRecord, ProducerPort, ShardInfo } from '@shardex/order-router';
+import type { ProducerPort, ShardInfo } from '@shardex/order-router';
 import type { WriteBuffer } from '@shardex/write-buffer';
 import { deadLetterRecord, sniffOrder } from './dead-letters';
 import { AckTracker, checkpoint } from './durability';
 import { EngineError } from './errors';
 import { createEngineMetrics, type EngineMetrics } from './metrics';
+import { Outbox } from './outbox';
 import { OrderProjection } from './projection';
 import { type Positions, Sequencer, type Topic, type Vanished } from './sequencer';
 import { Snapshotter } from './snapshotter';
@@ -89,10 +90,8 @@ export class ShardEngine {
   private sinceDepth = 0;
   private lastIssuedAt = 0;
   private committed: Positions | undefined;
-  /** Records whose send waits for the input frontier to be recorded (see `release`). */
-  private outbox: OutgoingRecord[] = [];
-  /** The input frontier recorded so far: events of input below it may be sent. */
-  private released = 0n;
+  /** Records whose send waits for the input frontier to be recorded (see outbox.ts). */
+  private outbox!: Outbox;
   /** What the consumer was last told, per topic; undefined until the first (re)join. */
   private paused: { preload: boolean | undefined; input: boolean | undefined } = {
     preload: undefined,
@@ -218,7 +217,16 @@ export class ShardEngine {
     // Recorded decisions whose input position fell to retention go first, right where the input now starts (the
     // loss itself was counted above).
     this.seq = new Sequencer(positions, schedule, frontier);
-    this.released = frontier;
+    this.outbox = new Outbox(
+      {
+        producer: this.d.producer,
+        journal: this.d.journal,
+        fence: this.d.fence,
+        acks: this.acks,
+        within: (what, step) => this.within(what, step),
+      },
+      frontier,
+    );
     this.committed = undefined;
     if (schedule.length > 0 || frontier > positions.input)
       logger.info(
@@ -461,22 +469,9 @@ export class ShardEngine {
     }
   }
 
-  /**
-   * Lets the events applied so far out to Kafka: first, fenced, the input frontier they come from is recorded —
-   * a later incarnation then places no new preload message below it, where events may already be out — then they
-   * are sent. A process that lost the lease cannot record it, and so sends nothing beyond what the new holder
-   * will reproduce.
-   */
-  private async release(): Promise<void> {
-    const at = this.seq.positions.input;
-    if (this.outbox.length === 0) return;
-    if (at > this.released) {
-      await this.within('recording the input frontier', this.d.journal.recordFrontier(this.d.fence, at.toString()));
-      this.released = at;
-    }
-    const out = this.outbox;
-    this.outbox = [];
-    for (const record of out) this.acks.track(this.d.producer.send(record));
+  /** Lets the events applied so far out to Kafka (their input frontier recorded first: see outbox.ts). */
+  private release(): Promise<void> {
+    return this.outbox.release(this.seq.positions.input);
   }
 
   /** Applies one message in the total order: events published, rows buffered, position and cadences moved. */
