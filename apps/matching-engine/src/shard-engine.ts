@@ -320,10 +320,10 @@ export class ShardEngine {
     this.stopping = true;
     await this.d.consumer.disconnect(); // waits for the batch in progress, whose own checkpoint runs to the end
     if (this.failure) throw this.failure;
-    await this.acks.settled();
-    await this.d.writeBuffer.flush();
+    await this.within('acknowledgements at stop', this.acks.settled());
+    await this.within('the flush at stop', this.d.writeBuffer.flush());
     this.countDeadLetteredRows();
-    if (this.sinceSnapshot > 0) await this.takeSnapshot();
+    if (this.sinceSnapshot > 0) await this.within('the snapshot at stop', this.takeSnapshot());
   }
 
   /** Ends the incarnation without making anything more durable (a failure elsewhere, or losing the lease). */

@@ -164,6 +164,7 @@ export class ShardNode {
       const ending = await this.incarnation(epoch);
       this.engine = null;
       this.writeBuffer = null;
+      this.epoch = null;
       if (ending === null || this.stopping) break;
       if (isFenced(ending) || (ending instanceof EngineError && ending.code === 'ENGINE_ERR_FENCED')) {
         logger.warn({ err: ending }, 'another process owns the shard now: back to standby');
