@@ -38,6 +38,16 @@ function schemaMessage(v: ValidateFunction, where: string): string {
   return e ? `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}` : `${where} is invalid`;
 }
 
+/**
+ * A short, safe rendering of a decoded JSON value for a failure message. `String(value)` is not safe: a body like
+ * `{"code":{"toString":1}}` makes it throw, and the codec promises failures as values, never throws.
+ */
+function preview(value: unknown): string {
+  if (typeof value === 'string') return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+}
+
 function header(msg: IncomingMessage, name: string): string | undefined {
   const h = msg.headers?.[name];
   const first = Array.isArray(h) ? h[0] : h;
@@ -90,10 +100,10 @@ export function decodeCommand(msg: IncomingMessage): Result<Command, CodecErrorC
   if (!read.ok) return read;
   const { body, code } = read.value;
   if (!COMMAND_CODES.includes(body['code'] as CommandCode)) {
-    return fail('CODEC_ERR_UNKNOWN_CODE', `"${String(body['code'])}" is not a command code`);
+    return fail('CODEC_ERR_UNKNOWN_CODE', `"${preview(body['code'])}" is not a command code`);
   }
   if (code !== undefined && code !== body['code']) {
-    return fail('CODEC_ERR_HEADER_MISMATCH', `header says ${code}, body says ${String(body['code'])}`);
+    return fail('CODEC_ERR_HEADER_MISMATCH', `header says ${code}, body says ${preview(body['code'])}`);
   }
   if (!validateEnvelope(body)) return fail('CODEC_ERR_SCHEMA', schemaMessage(validateEnvelope, 'command'));
   const commandCode = body['code'] as CommandCode;
@@ -129,10 +139,10 @@ export function decodeEvent(msg: IncomingMessage): Result<EngineEvent, CodecErro
   if (!read.ok) return read;
   const { body, code } = read.value;
   if (!EVENT_CODES.includes(body['code'] as EngineEvent['code'])) {
-    return fail('CODEC_ERR_UNKNOWN_CODE', `"${String(body['code'])}" is not an event code`);
+    return fail('CODEC_ERR_UNKNOWN_CODE', `"${preview(body['code'])}" is not an event code`);
   }
   if (code !== undefined && code !== body['code']) {
-    return fail('CODEC_ERR_HEADER_MISMATCH', `header says ${code}, body says ${String(body['code'])}`);
+    return fail('CODEC_ERR_HEADER_MISMATCH', `header says ${code}, body says ${preview(body['code'])}`);
   }
   if (!validateEventEnvelope(body)) return fail('CODEC_ERR_SCHEMA', schemaMessage(validateEventEnvelope, 'event'));
   return ok(body as unknown as EngineEvent);

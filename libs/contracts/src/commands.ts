@@ -18,12 +18,24 @@ export type OrderType = (typeof ORDER_TYPES)[number];
 export const TIME_IN_FORCE = ['GTC', 'IOC', 'FOK'] as const;
 export type TimeInForce = (typeof TIME_IN_FORCE)[number];
 
+/**
+ * The largest `issuedAt` the codec accepts: 9999-12-31T23:59:59.999Z. Anything later cannot be stored in a SQL
+ * DATETIME: such a value once made the database write throw inside a transaction and wedged a shard.
+ */
+export const MAX_ISSUED_AT = 253_402_300_799_999;
+
 /** Fields every command carries. */
 export interface CommandBase<C extends CommandCode, P> {
-  /** Unique per command, set by the sender; lifecycle commands are idempotent by it. */
+  /**
+   * Unique per command, set by the sender (1-64 of A-Z a-z 0-9 . _ : -). Lifecycle commands are idempotent by it;
+   * order commands are de-duplicated by it within the shard's de-duplication window.
+   */
   commandId: string;
   code: C;
-  /** Epoch milliseconds, set by the sender. Informational: the engine never reads a clock. */
+  /**
+   * Epoch milliseconds, set by the sender: an integer 0-MAX_ISSUED_AT. The engine never reads a clock; the largest
+   * `issuedAt` of the order commands it has taken is its notion of time for de-duplication.
+   */
   issuedAt: number;
   payload: P;
 }
@@ -54,6 +66,15 @@ export interface CancelOrderPayload {
   symbol: string;
 }
 
+/**
+ * Declarative: `instruments` is the shard's complete instrument set, applied all or nothing.
+ * - A listed symbol the shard does not have is added; one it has is updated, except that its tick size, lot size
+ *   and scales cannot change while it has open orders, and its min/max quantity and open-order caps cannot be set
+ *   so that an open order falls outside them.
+ * - A symbol the shard has but the list omits is removed with its book (and any pending depth update), provided it
+ *   has no open orders. If any omitted symbol still has open orders, the whole command is rejected with
+ *   INVALID_INSTRUMENTS naming the symbol(s), and nothing changes: cancel those orders first.
+ */
 export interface InitializeEnginePayload {
   instruments: InstrumentSpec[];
 }

@@ -18,7 +18,14 @@ export type EventCode = (typeof EVENT_CODES)[number];
 export const REJECT_REASONS = {
   ENGINE_NOT_RUNNING: 'The shard is not RUNNING (orders are consumed only after START_ENGINE).',
   UNKNOWN_SYMBOL: 'No instrument with this symbol is loaded on the shard.',
-  DUPLICATE_ORDER_ID: 'An order with this id is already open.',
+  DUPLICATE_ORDER_ID:
+    'An order with this id was already accepted by the shard (it is open, or was accepted within the de-duplication window).',
+  DUPLICATE_COMMAND:
+    'This commandId was already applied within the de-duplication window; the first one’s result stands.',
+  STALE_COMMAND:
+    'issuedAt is older than the de-duplication window behind the newest command the shard has seen, so it cannot be checked for duplicates.',
+  MAX_OPEN_ORDERS: 'The symbol’s open-order cap (maxOpenOrders) is reached.',
+  MAX_OPEN_ORDERS_PER_USER: 'The user’s open-order cap on the symbol (maxOpenOrdersPerUser) is reached.',
   INVALID_PRICE: 'The price failed validation; `detail` has the money error code.',
   INVALID_QUANTITY: 'The quantity failed validation; `detail` has the money error code.',
   INVALID_ORDER: 'The combination of type, time in force, price and flags is not allowed.',

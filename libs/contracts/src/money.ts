@@ -16,14 +16,8 @@ const E_SCALE = -5;
 const E_GRID = -6;
 const E_RANGE = -7;
 
-const SCAN_ERRORS: Record<number, MoneyErrorCode> = {
-  [E_FORMAT]: 'MONEY_ERR_FORMAT',
-  [E_EXPONENT]: 'MONEY_ERR_EXPONENT',
-  [E_NAN]: 'MONEY_ERR_NAN',
-  [E_NEGATIVE]: 'MONEY_ERR_NEGATIVE',
-  [E_SCALE]: 'MONEY_ERR_SCALE',
-  [E_RANGE]: 'MONEY_ERR_RANGE',
-};
+/** The largest count that can be multiplied by 10 and stay exact. */
+const MAX_TENTH = Math.floor(Number.MAX_SAFE_INTEGER / 10);
 
 const NOT_A_NUMBER = new Set(['nan', 'infinity', '+infinity', '-infinity', 'inf', '-inf']);
 
@@ -31,7 +25,8 @@ const NOT_A_NUMBER = new Set(['nan', 'infinity', '+infinity', '-infinity', 'inf'
 function classify(s: string): number {
   if (NOT_A_NUMBER.has(s.toLowerCase())) return E_NAN;
   if (/^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/.test(s)) return E_EXPONENT;
-  if (/^-(\d+)(\.\d+)?$/.test(s)) return /^-0+(\.0+)?$/.test(s) ? E_FORMAT : E_NEGATIVE;
+  // "-0" and "-0.00" are not negative, just not plain decimals.
+  if (/^-(\d+)(\.\d+)?$/.test(s)) return /[1-9]/.test(s) ? E_NEGATIVE : E_FORMAT;
   return E_FORMAT;
 }
 
@@ -45,8 +40,7 @@ function scan(s: string, keepScale: number, gridScale: number): number {
   if (len === 0 || len > 64) return E_FORMAT;
   let i = 0;
   let v = 0;
-  let c = s.charCodeAt(0);
-  if (c < 48 || c > 57) return classify(s);
+  let c = 0;
   while (i < len) {
     c = s.charCodeAt(i);
     if (c < 48 || c > 57) break;
@@ -55,6 +49,8 @@ function scan(s: string, keepScale: number, gridScale: number): number {
     v = v * 10 + d;
     i++;
   }
+  // No digit before the point (".5", "-1", "NaN"): not a plain decimal, find out why.
+  if (i === 0) return classify(s);
   let frac = 0;
   if (i < len) {
     if (s.charCodeAt(i) !== 46 /* . */ || i === len - 1) return classify(s);
@@ -68,44 +64,38 @@ function scan(s: string, keepScale: number, gridScale: number): number {
       if (frac <= keepScale) {
         if (v > (Number.MAX_SAFE_INTEGER - d) / 10) return E_RANGE;
         v = v * 10 + d;
-      } else if (d !== 0 && bad === 0) {
-        bad = frac <= gridScale ? E_GRID : E_SCALE;
-      } else if (d !== 0 && bad === E_GRID && frac > gridScale) {
-        bad = E_SCALE;
+      } else if (d !== 0) {
+        // Digits come in order, so one beyond the scale (the worse failure) is always the last to be recorded.
+        bad = frac > gridScale ? E_SCALE : E_GRID;
       }
       i++;
     }
     if (bad !== 0) return bad;
   }
-  for (let k = frac < keepScale ? frac : keepScale; k < keepScale; k++) {
-    if (v > Number.MAX_SAFE_INTEGER / 10) return E_RANGE;
+  for (let k = frac; k < keepScale; k++) {
+    if (v > MAX_TENTH) return E_RANGE;
     v *= 10;
   }
   return v;
 }
 
-function scanFailure(
-  code: number,
-  input: string,
-  what: string,
-  gridCode: MoneyErrorCode,
-  gridScale: number,
-): Failure<MoneyErrorCode> {
-  if (code === E_GRID)
-    return fail(
-      gridCode,
-      `${what} "${input}" is not a multiple of the ${gridCode === 'MONEY_ERR_OFF_TICK' ? 'tick' : 'lot'} size`,
-    );
-  const c = SCAN_ERRORS[code] ?? 'MONEY_ERR_FORMAT';
-  const why: Record<string, string> = {
-    MONEY_ERR_FORMAT: 'is not a plain decimal',
-    MONEY_ERR_EXPONENT: 'uses exponent notation',
-    MONEY_ERR_NAN: 'is not a number',
-    MONEY_ERR_NEGATIVE: 'is negative',
-    MONEY_ERR_SCALE: `has more than ${gridScale} decimal places`,
-    MONEY_ERR_RANGE: 'is too large',
-  };
-  return fail(c, `${what} "${input.length > 40 ? `${input.slice(0, 40)}…` : input}" ${why[c] ?? 'is invalid'}`);
+/** The coded failure for a negative code of `scan` other than E_GRID (which only `parseSteps` can get). */
+function scanFailure(code: number, input: string, what: string, scale: number): Failure<MoneyErrorCode> {
+  const shown = `${what} "${input.length > 40 ? `${input.slice(0, 40)}…` : input}"`;
+  switch (code) {
+    case E_EXPONENT:
+      return fail('MONEY_ERR_EXPONENT', `${shown} uses exponent notation`);
+    case E_NAN:
+      return fail('MONEY_ERR_NAN', `${shown} is not a number`);
+    case E_NEGATIVE:
+      return fail('MONEY_ERR_NEGATIVE', `${shown} is negative`);
+    case E_SCALE:
+      return fail('MONEY_ERR_SCALE', `${shown} has more than ${scale} decimal places`);
+    case E_RANGE:
+      return fail('MONEY_ERR_RANGE', `${shown} is too large`);
+    default:
+      return fail('MONEY_ERR_FORMAT', `${shown} is not a plain decimal`);
+  }
 }
 
 /** Parses a decimal string into a count of 10^-scale units (exact, ≤ 2^53 - 1). Zero is allowed. */
@@ -117,7 +107,7 @@ export function parseUnits(input: unknown, scale: number, what = 'amount'): Resu
     );
   }
   const v = scan(input, scale, scale);
-  return v >= 0 ? ok(v) : scanFailure(v, input, what, 'MONEY_ERR_SCALE', scale);
+  return v >= 0 ? ok(v) : scanFailure(v, input, what, scale);
 }
 
 /**
@@ -142,7 +132,11 @@ export function parseSteps(
   const steps = countSteps(input, stepScale, stepUnits, maxScale);
   if (steps > 0) return ok(steps);
   if (steps === 0) return fail('MONEY_ERR_ZERO', `${what} must be greater than zero`);
-  return scanFailure(steps, input, what, gridCode, maxScale);
+  if (steps === E_GRID) {
+    const step = gridCode === 'MONEY_ERR_OFF_TICK' ? 'tick' : 'lot';
+    return fail(gridCode, `${what} "${input}" is not a multiple of the ${step} size`);
+  }
+  return scanFailure(steps, input, what, maxScale);
 }
 
 /**
@@ -151,27 +145,35 @@ export function parseSteps(
  */
 export function countSteps(input: string, stepScale: number, stepUnits: number, maxScale: number): number {
   const units = scan(input, stepScale, maxScale);
+  // Only an error code (< 0) must skip the division; zero divides to zero, so `<` and `<=` are the same here.
+  // Stryker disable next-line EqualityOperator: at units = 0 both forms return 0
   if (units <= 0) return units;
   return units % stepUnits === 0 ? units / stepUnits : E_GRID;
 }
 
 /** Formats a count of 10^-scale units with exactly `scale` decimals ("100.50"); the canonical wire form. */
 export function formatUnits(units: number | bigint, scale: number): string {
-  if (typeof units === 'number' && (!Number.isSafeInteger(units) || units < 0)) {
-    throw new RangeError(`formatUnits needs a non-negative safe integer, got ${units}`);
+  if (typeof units === 'number' && !Number.isSafeInteger(units)) {
+    throw new RangeError(`formatUnits needs a safe integer, got ${units}`);
   }
-  if (typeof units === 'bigint' && units < 0n)
-    throw new RangeError(`formatUnits needs a non-negative amount, got ${units}`);
+  if (units < 0) throw new RangeError(`formatUnits needs a non-negative amount, got ${units}`);
   const digits = units.toString();
   if (scale === 0) return digits;
   const padded = digits.length <= scale ? '0'.repeat(scale - digits.length + 1) + digits : digits;
   return `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
 }
 
-/** Formats `steps` grid steps of `stepUnits` (at stepScale) with `scale` decimals: 2001 ticks of 0.05 → "100.05". */
-export function formatSteps(steps: number, stepUnits: number, stepScale: number, scale: number): string {
-  const product = steps * stepUnits;
-  const units = Number.isSafeInteger(product) ? product : BigInt(steps) * BigInt(stepUnits);
+/**
+ * Formats `steps` grid steps of `stepUnits` (at stepScale) with `scale` decimals: 2001 ticks of 0.05 → "100.05".
+ * `steps` may be a bigint (a sum of lots past 2^53).
+ */
+export function formatSteps(steps: number | bigint, stepUnits: number, stepScale: number, scale: number): string {
+  let units: number | bigint;
+  if (typeof steps === 'bigint') units = steps * BigInt(stepUnits);
+  else {
+    const product = steps * stepUnits;
+    units = Number.isSafeInteger(product) ? product : BigInt(steps) * BigInt(stepUnits);
+  }
   const text = formatUnits(units, stepScale);
   if (scale === stepScale) return text;
   return stepScale === 0 ? `${text}.${'0'.repeat(scale)}` : text + '0'.repeat(scale - stepScale);

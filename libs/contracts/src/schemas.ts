@@ -1,11 +1,12 @@
-import { COMMAND_CODES, ORDER_TYPES, SIDES, TIME_IN_FORCE } from './commands';
+import { COMMAND_CODES, MAX_ISSUED_AT, ORDER_TYPES, SIDES, TIME_IN_FORCE } from './commands';
 import { EVENT_CODES } from './events';
-import { STP_MODES } from './instrument';
+import { MAX_OPEN_ORDERS_LIMIT, STP_MODES } from './instrument';
 
 /**
  * JSON schemas (draft-07, usable as fastify route schemas) for every command. Amounts are only checked to be
  * short strings here: their real validation needs the instrument (tick, lot, scale) and yields a precise
- * MONEY_ERR_* code, which a regex in a schema could not.
+ * MONEY_ERR_* code, which a regex in a schema could not. Every number has both bounds: a value the schema lets
+ * through must be one every consumer (the engine, MySQL) can hold.
  */
 
 const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' } as const;
@@ -57,6 +58,9 @@ export const instrumentSpecSchema = {
     maxQty: amount,
     marketPriceBandBps: { type: 'integer', minimum: 1, maximum: 100000 },
     selfTradePrevention: { type: 'string', enum: [...STP_MODES] },
+    // maxOpenOrdersPerUser ≤ maxOpenOrders is a cross-field rule: compileInstrument checks it.
+    maxOpenOrders: { type: 'integer', minimum: 1, maximum: MAX_OPEN_ORDERS_LIMIT },
+    maxOpenOrdersPerUser: { type: 'integer', minimum: 1, maximum: MAX_OPEN_ORDERS_LIMIT },
   },
 } as const;
 
@@ -96,7 +100,7 @@ export const commandEnvelopeSchema = {
   properties: {
     commandId: id,
     code: { type: 'string', enum: [...COMMAND_CODES] },
-    issuedAt: { type: 'integer', minimum: 0 },
+    issuedAt: { type: 'integer', minimum: 0, maximum: MAX_ISSUED_AT },
     payload: { type: 'object' },
   },
 } as const;
@@ -108,7 +112,7 @@ export const eventEnvelopeSchema = {
   required: ['shardId', 'seq', 'code', 'payload'],
   properties: {
     shardId: id,
-    seq: { type: 'integer', minimum: 1 },
+    seq: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     code: { type: 'string', enum: [...EVENT_CODES] },
     commandId: id,
     payload: { type: 'object' },

@@ -1,14 +1,26 @@
-import type { Command, EngineEvent, InstrumentSpec, PlaceOrderPayload, StpMode } from '@shardex/contracts';
+import type {
+  CancelOrderPayload,
+  Command,
+  EngineEvent,
+  InstrumentSpec,
+  PlaceOrderPayload,
+  StpMode,
+} from '@shardex/contracts';
 import { BTC, TEST } from '@shardex/contracts/testing';
-import { bandLimit, OrderBook } from './order-book';
+import { bandLimit, createOrderBook, OrderBook } from './order-book';
 import { BUY, SELL } from './price-levels';
 
 // Hand-computed scenarios on TEST (tick 1, lot 1, 10% market band, CANCEL_NEWEST by default). Events are written
 // as short lines so each expectation reads like the trade blotter it was computed from.
 
 let n = 0;
+/** issuedAt of the commands `cmd` builds; de-duplication tests move it. */
+let clock = 0;
 const cmd = <C extends Command>(c: Omit<C, 'commandId' | 'issuedAt'>): C =>
-  ({ ...c, commandId: `c${++n}`, issuedAt: 0 }) as C;
+  ({ ...c, commandId: `c${++n}`, issuedAt: clock }) as C;
+beforeEach(() => {
+  clock = 0;
+});
 
 function running(instruments: InstrumentSpec[] = [TEST], shardId = 'shard-1'): OrderBook {
   const book = new OrderBook({ shardId });
@@ -18,12 +30,20 @@ function running(instruments: InstrumentSpec[] = [TEST], shardId = 'shard-1'): O
 }
 
 type Place = Partial<PlaceOrderPayload> & { orderId: string };
+const order = {
+  userId: 'u1',
+  symbol: 'TEST',
+  side: 'BUY',
+  type: 'LIMIT',
+  timeInForce: 'GTC',
+  quantity: '1',
+} as const satisfies Partial<PlaceOrderPayload>;
 const place = (book: OrderBook, p: Place) =>
   lines(
     book.apply(
       cmd({
         code: 'PLACE_ORDER',
-        payload: { userId: 'u1', symbol: 'TEST', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '1', ...p },
+        payload: { ...order, ...p },
       }),
     ),
   );
@@ -429,11 +449,14 @@ describe('validation', () => {
     });
   });
 
-  it('rejects a duplicate open order id, and accepts the id again once the order is closed', () => {
+  it('rejects the id of an open order, and of a closed one until the de-duplication window has passed', () => {
     const book = running();
     buy(book, 'o', '99', '1');
     expect(buy(book, 'o', '98', '1')).toEqual(['REJECTED o DUPLICATE_ORDER_ID']);
     cancel(book, 'o');
+    clock = 60_000;
+    expect(buy(book, 'o', '98', '1')).toEqual(['REJECTED o DUPLICATE_ORDER_ID']);
+    clock = 60_001;
     expect(buy(book, 'o', '98', '1')).toEqual(['ACCEPTED o']);
   });
 
@@ -564,9 +587,15 @@ describe('snapshots', () => {
     buy(a, 'p', '100', '2', { userId: 'u2' });
     const snap = JSON.parse(JSON.stringify(a.snapshot()));
     const b = OrderBook.restore(snap);
+    // The same commands (same ids) for both books.
+    const z = cmd<Command>({
+      code: 'PLACE_ORDER',
+      payload: { ...order, orderId: 'z', userId: 'u2', price: '101', quantity: '9' },
+    });
+    const x = cmd<Command>({ code: 'CANCEL_ORDER', payload: { orderId: 'b1', userId: 'u2', symbol: 'TEST' } });
     const next = (book: OrderBook) => [
-      ...buy(book, 'z', '101', '9', { userId: 'u2' }),
-      ...cancel(book, 'b1', 'u2'),
+      ...lines(book.apply(z)),
+      ...lines(book.apply(x)),
       ...lines(book.takeDepthEvents()),
     ];
     expect(next(b)).toEqual(next(a));
@@ -575,7 +604,7 @@ describe('snapshots', () => {
 
   it('refuses other versions and other shards', () => {
     const snap = running().snapshot();
-    expect(() => OrderBook.restore({ ...snap, v: 2 as 1 })).toThrow(
+    expect(() => OrderBook.restore({ ...snap, v: 3 as 2 })).toThrow(
       expect.objectContaining({ code: 'BOOK_ERR_SNAPSHOT_VERSION' }),
     );
     expect(() => OrderBook.restore(snap, { shardId: 'shard-2' })).toThrow(
@@ -584,5 +613,553 @@ describe('snapshots', () => {
     expect(() => OrderBook.restore({ ...snap, books: [{ symbol: 'NOPE', orders: [] }] })).toThrow(
       expect.objectContaining({ code: 'BOOK_ERR_SNAPSHOT_INVALID' }),
     );
+  });
+});
+
+describe('de-duplication of order commands', () => {
+  const placeAt = (book: OrderBook, commandId: string, issuedAt: number, p: Place) =>
+    lines(book.apply({ commandId, code: 'PLACE_ORDER', issuedAt, payload: { ...order, price: '100', ...p } }));
+  const cancelAt = (book: OrderBook, commandId: string, issuedAt: number, orderId: string, userId = 'u1') =>
+    lines(book.apply({ commandId, code: 'CANCEL_ORDER', issuedAt, payload: { orderId, userId, symbol: 'TEST' } }));
+  const small = (windowMs: number) => {
+    const book = new OrderBook({ shardId: 'shard-d', dedupWindowMs: windowMs });
+    book.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [TEST] } }));
+    book.apply(cmd({ code: 'START_ENGINE', payload: {} }));
+    return book;
+  };
+
+  it('applies a command id once: a repeat is rejected, names the order and changes nothing', () => {
+    const book = running();
+    expect(placeAt(book, 'k1', 1000, { orderId: 'a', quantity: '5' })).toEqual(['ACCEPTED a']);
+    const again = book.apply({
+      commandId: 'k1',
+      code: 'PLACE_ORDER',
+      issuedAt: 1000,
+      payload: { ...order, orderId: 'a', price: '100', quantity: '5' },
+    });
+    expect(again).toEqual([
+      {
+        shardId: 'shard-1',
+        seq: 4,
+        code: 'ORDER_REJECTED',
+        commandId: 'k1',
+        payload: {
+          orderId: 'a',
+          userId: 'u1',
+          symbol: 'TEST',
+          reason: 'DUPLICATE_COMMAND',
+          message: 'command k1 was already applied',
+        },
+      },
+    ]);
+    expect(placeAt(book, 'k1', 1001, { orderId: 'b', side: 'SELL', userId: 'u2' })).toEqual([
+      'REJECTED b DUPLICATE_COMMAND',
+    ]);
+    expect(cancelAt(book, 'k1', 1001, 'a')).toEqual(['REJECTED a DUPLICATE_COMMAND']);
+    expect(depth(book)).toEqual({ bids: ['5@100'], asks: [] });
+  });
+
+  it('remembers a command whatever its outcome, cancels included', () => {
+    const book = running();
+    expect(placeAt(book, 'k1', 5, { orderId: 'a', price: '1e2' })).toEqual([
+      'REJECTED a INVALID_PRICE MONEY_ERR_EXPONENT',
+    ]);
+    expect(placeAt(book, 'k1', 5, { orderId: 'a' })).toEqual(['REJECTED a DUPLICATE_COMMAND']);
+    expect(cancelAt(book, 'x1', 5, 'nope')).toEqual(['REJECTED nope ORDER_NOT_FOUND']);
+    expect(cancelAt(book, 'x1', 5, 'nope')).toEqual(['REJECTED nope DUPLICATE_COMMAND']);
+    expect(book.snapshot().recent).toEqual([
+      [5, 'k1'],
+      [5, 'x1'],
+    ]);
+  });
+
+  it('does not remember commands refused because the engine was not running', () => {
+    const book = new OrderBook({ shardId: 's' });
+    book.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [TEST] } }));
+    expect(placeAt(book, 'k1', 5, { orderId: 'a' })).toEqual(['REJECTED a ENGINE_NOT_RUNNING']);
+    expect(cancelAt(book, 'x1', 5, 'a')).toEqual(['REJECTED a ENGINE_NOT_RUNNING']);
+    book.apply(cmd({ code: 'START_ENGINE', payload: {} }));
+    expect(placeAt(book, 'k1', 5, { orderId: 'a' })).toEqual(['ACCEPTED a']);
+    expect(book.snapshot()).toMatchObject({ engineTime: 5, recent: [[5, 'k1', 'a']] });
+  });
+
+  it('rejects a command more than the window behind engine time as stale, and does not remember it', () => {
+    const book = small(100);
+    placeAt(book, 'k1', 1000, { orderId: 'a' });
+    expect(placeAt(book, 'k2', 900, { orderId: 'b' })).toEqual(['ACCEPTED b']);
+    expect(placeAt(book, 'k3', 899, { orderId: 'c' })).toEqual(['REJECTED c STALE_COMMAND']);
+    expect(cancelAt(book, 'k4', 899, 'a')).toEqual(['REJECTED a STALE_COMMAND']);
+    const [e] = book.apply({
+      commandId: 'k3',
+      code: 'CANCEL_ORDER',
+      issuedAt: 0,
+      payload: { orderId: 'a', userId: 'u1', symbol: 'TEST' },
+    });
+    expect(e?.payload).toMatchObject({
+      reason: 'STALE_COMMAND',
+      message: 'issuedAt 0 is more than 100 ms behind the newest command (1000)',
+    });
+    // Stale commands were not remembered: k3 is new once its time is within the window.
+    expect(placeAt(book, 'k3', 950, { orderId: 'c' })).toEqual(['ACCEPTED c']);
+    expect(book.snapshot().engineTime).toBe(1000);
+  });
+
+  it('forgets a command once its issuedAt falls behind engine time minus the window, never sooner', () => {
+    const book = small(100);
+    placeAt(book, 'k1', 1000, { orderId: 'a', userId: 'u1' });
+    cancelAt(book, 'k2', 1000, 'a');
+    placeAt(book, 'k3', 1100, { orderId: 'z', side: 'SELL', price: '200', userId: 'u9' });
+    // 1000 is exactly the window behind 1100: still remembered.
+    expect(placeAt(book, 'k1', 1000, { orderId: 'a' })).toEqual(['REJECTED a DUPLICATE_COMMAND']);
+    expect(placeAt(book, 'k4', 1100, { orderId: 'a' })).toEqual(['REJECTED a DUPLICATE_ORDER_ID']);
+    expect(book.snapshot().recent.map(([t, id]) => `${id}@${t}`)).toEqual(['k1@1000', 'k2@1000', 'k3@1100', 'k4@1100']);
+    placeAt(book, 'k5', 1101, { orderId: 'y', side: 'SELL', price: '200', userId: 'u9' });
+    expect(book.snapshot().recent.map(([t, id]) => `${id}@${t}`)).toEqual(['k3@1100', 'k4@1100', 'k5@1101']);
+    expect(placeAt(book, 'k1', 1001, { orderId: 'a' })).toEqual(['ACCEPTED a']);
+  });
+
+  it('keeps an entry that arrived after a younger one until that one expires (longer, never shorter)', () => {
+    const book = small(10);
+    placeAt(book, 'k1', 100, { orderId: 'a' });
+    placeAt(book, 'k2', 95, { orderId: 'b' });
+    placeAt(book, 'k3', 106, { orderId: 'c' });
+    // k2 (95) is behind the horizon (96) but waits behind k1 (100): a repeat is still caught.
+    expect(placeAt(book, 'k2', 96, { orderId: 'b2' })).toEqual(['REJECTED b2 DUPLICATE_COMMAND']);
+    placeAt(book, 'k4', 111, { orderId: 'd' });
+    expect(book.snapshot().recent.map(([, id]) => id)).toEqual(['k3', 'k4']);
+  });
+
+  it('rejects the id of any order accepted within the window, however it ended', () => {
+    const book = running();
+    sell(book, 'm', '100', '10', { userId: 'u2' });
+    placeAt(book, 'f1', 10, { orderId: 'filled', quantity: '1' });
+    placeAt(book, 'f2', 10, { orderId: 'ioc', quantity: '20', timeInForce: 'IOC' });
+    placeAt(book, 'f3', 10, { orderId: 'market', type: 'MARKET', timeInForce: 'IOC', price: undefined });
+    placeAt(book, 'f4', 10, { orderId: 'rejected', price: '-1' });
+    for (const id of ['filled', 'ioc', 'market', 'm'])
+      expect(placeAt(book, `again-${id}`, 10, { orderId: id })).toEqual([`REJECTED ${id} DUPLICATE_ORDER_ID`]);
+    // A rejected placement did not take its id.
+    expect(placeAt(book, 'f5', 10, { orderId: 'rejected', price: '90' })).toEqual(['ACCEPTED rejected']);
+  });
+
+  it('rejects the id of an open order even after its acceptance left the window', () => {
+    const book = small(10);
+    placeAt(book, 'k1', 100, { orderId: 'a', price: '90' });
+    placeAt(book, 'k2', 200, { orderId: 'b', price: '91' });
+    expect(book.snapshot().recent.map(([, id]) => id)).toEqual(['k2']);
+    expect(placeAt(book, 'k3', 200, { orderId: 'a', price: '92' })).toEqual(['REJECTED a DUPLICATE_ORDER_ID']);
+  });
+
+  it('lets lifecycle commands neither move engine time nor be checked against the window', () => {
+    const book = running();
+    placeAt(book, 'k1', 1_000_000, { orderId: 'a', price: '90' });
+    book.apply({ commandId: 'stop', code: 'STOP_ENGINE', issuedAt: 9_000_000, payload: {} });
+    expect(lines(book.apply({ commandId: 'go', code: 'START_ENGINE', issuedAt: 0, payload: {} }))).toEqual([
+      'STATE STOPPED->RUNNING',
+    ]);
+    expect(book.snapshot().engineTime).toBe(1_000_000);
+    expect(placeAt(book, 'k2', 1_000_000 - 60_000, { orderId: 'b', price: '90' })).toEqual(['ACCEPTED b']);
+  });
+
+  it('takes the window from options, defaulting to 60 s, and refuses a bad one', () => {
+    expect(running().snapshot().dedupWindowMs).toBe(60_000);
+    expect(new OrderBook({ shardId: 's', dedupWindowMs: 1 }).snapshot().dedupWindowMs).toBe(1);
+    expect(new OrderBook({ shardId: 's', dedupWindowMs: 86_400_000 }).snapshot().dedupWindowMs).toBe(86_400_000);
+    for (const bad of [0, -1, 1.5, 86_400_001, Number.NaN, '5' as unknown as number]) {
+      expect(() => new OrderBook({ shardId: 's', dedupWindowMs: bad })).toThrow(
+        expect.objectContaining({ code: 'BOOK_ERR_CONFIG' }),
+      );
+    }
+    expect(() => new OrderBook({ shardId: 's', lifecycleMemory: 0 })).toThrow(
+      expect.objectContaining({ code: 'BOOK_ERR_CONFIG' }),
+    );
+    expect(() => new OrderBook({ shardId: '' })).toThrow(expect.objectContaining({ code: 'BOOK_ERR_CONFIG' }));
+  });
+
+  it('keeps its memory bounded by the window over a long run, and snapshots it exactly', () => {
+    const book = small(1000);
+    for (let i = 0; i < 20_000; i++) {
+      const events = placeAt(book, `k${i}`, i, {
+        orderId: `o${i}`,
+        type: 'MARKET',
+        timeInForce: 'IOC',
+        price: undefined,
+      });
+      expect(events[0]).toBe(`ACCEPTED o${i}`);
+    }
+    const snap = book.snapshot();
+    expect(snap.recent.length).toBe(1001);
+    expect(snap.recent[0]).toEqual([18_999, 'k18999', 'o18999']);
+    const restored = OrderBook.restore(JSON.parse(JSON.stringify(snap)));
+    expect(restored.snapshot()).toEqual(snap);
+    expect(placeAt(restored, 'k19500', 19_999, { orderId: 'x' })).toEqual(['REJECTED x DUPLICATE_COMMAND']);
+    expect(placeAt(restored, 'k0', 19_999, { orderId: 'o19000' })).toEqual(['REJECTED o19000 DUPLICATE_ORDER_ID']);
+    expect(placeAt(restored, 'k1', 19_999, { orderId: 'o18998', price: '90' })).toEqual(['ACCEPTED o18998']);
+  });
+});
+
+describe('open-order caps', () => {
+  const capped = (maxOpenOrders: number, maxOpenOrdersPerUser: number) =>
+    running([{ ...TEST, maxOpenOrders, maxOpenOrdersPerUser }]);
+
+  it('rejects a GTC limit order up front when its user is at the cap, even one that would trade', () => {
+    const book = capped(10, 2);
+    buy(book, 'a', '90', '1');
+    buy(book, 'b', '91', '1');
+    sell(book, 's', '100', '1', { userId: 'u2' });
+    expect(buy(book, 'c', '100', '1')).toEqual(['REJECTED c MAX_OPEN_ORDERS_PER_USER']);
+    expect(buy(book, 'd', '92', '1', { userId: 'u3' })).toEqual(['ACCEPTED d']);
+    // IOC, FOK and market orders never rest, so no cap applies to them.
+    expect(buy(book, 'e', '100', '1', { timeInForce: 'IOC' })).toEqual([
+      'ACCEPTED e',
+      'TRADE 1@100 e<-s',
+      'FILLED s 1',
+      'FILLED e 1',
+    ]);
+    expect(buy(book, 'f', '100', '1', { timeInForce: 'FOK' })).toEqual([
+      'ACCEPTED f',
+      'EXPIRED f filled=0 expired=1 FOK',
+    ]);
+    expect(place(book, { orderId: 'g', type: 'MARKET', timeInForce: 'IOC' })).toEqual([
+      'ACCEPTED g',
+      'EXPIRED g filled=0 expired=1 NO_LIQUIDITY',
+    ]);
+    cancel(book, 'a');
+    expect(buy(book, 'c', '89', '1')).toEqual(['ACCEPTED c']);
+  });
+
+  it('rejects a GTC limit order when the symbol is at its cap; a fill frees a slot', () => {
+    const book = capped(3, 3);
+    buy(book, 'a', '90', '1');
+    sell(book, 'b', '110', '2', { userId: 'u2' });
+    sell(book, 'c', '111', '1', { userId: 'u3' });
+    expect(sell(book, 'd', '112', '1', { userId: 'u4' })).toEqual(['REJECTED d MAX_OPEN_ORDERS']);
+    expect(sell(book, 'e', '90', '1', { userId: 'u4' })).toEqual(['REJECTED e MAX_OPEN_ORDERS']);
+    buy(book, 'x', '110', '1', { userId: 'u5', timeInForce: 'IOC' });
+    expect(sell(book, 'd', '112', '1', { userId: 'u4' })).toEqual(['REJECTED d MAX_OPEN_ORDERS']);
+    buy(book, 'y', '110', '1', { userId: 'u5', timeInForce: 'IOC' });
+    expect(sell(book, 'd', '112', '1', { userId: 'u4' })).toEqual(['ACCEPTED d']);
+  });
+
+  it('counts per symbol: another symbol has its own caps', () => {
+    const book = running([
+      { ...TEST, maxOpenOrders: 1 },
+      { ...TEST, symbol: 'OTHER', maxOpenOrders: 1 },
+    ]);
+    buy(book, 'a', '90', '1');
+    expect(place(book, { orderId: 'b', symbol: 'OTHER', price: '90' })).toEqual(['ACCEPTED b']);
+    expect(place(book, { orderId: 'c', symbol: 'OTHER', price: '91' })).toEqual(['REJECTED c MAX_OPEN_ORDERS']);
+  });
+
+  it('frees a user slot when self-trade prevention cancels the user’s resting order', () => {
+    const book = capped(10, 1);
+    sell(book, 'a', '100', '1');
+    expect(buy(book, 'b', '100', '1', { selfTradePrevention: 'CANCEL_OLDEST' })).toEqual([
+      'REJECTED b MAX_OPEN_ORDERS_PER_USER',
+    ]);
+    expect(buy(book, 'c', '100', '1', { timeInForce: 'IOC', selfTradePrevention: 'CANCEL_OLDEST' })).toEqual([
+      'ACCEPTED c',
+      'CANCELED a filled=0 canceled=1 SELF_TRADE_PREVENTION',
+      'EXPIRED c filled=0 expired=1 IOC',
+    ]);
+    expect(buy(book, 'd', '100', '1')).toEqual(['ACCEPTED d']);
+  });
+
+  it('rebuilds the per-user counts on restore', () => {
+    const book = capped(10, 2);
+    buy(book, 'a', '90', '1');
+    buy(book, 'b', '91', '1');
+    const restored = OrderBook.restore(JSON.parse(JSON.stringify(book.snapshot())));
+    expect(buy(restored, 'c', '92', '1')).toEqual(['REJECTED c MAX_OPEN_ORDERS_PER_USER']);
+    expect(buy(restored, 'd', '92', '1', { userId: 'u2' })).toEqual(['ACCEPTED d']);
+    cancel(restored, 'a');
+    expect(buy(restored, 'c', '92', '1')).toEqual(['ACCEPTED c']);
+  });
+
+  it('applies the defaults: 1,000 open orders per user', () => {
+    const book = running();
+    for (let i = 0; i < 1000; i++) expect(buy(book, `o${i}`, String(1 + (i % 50)), '1')).toEqual([`ACCEPTED o${i}`]);
+    expect(buy(book, 'one-more', '1', '1')).toEqual(['REJECTED one-more MAX_OPEN_ORDERS_PER_USER']);
+    expect(buy(book, 'other-user', '1', '1', { userId: 'u2' })).toEqual(['ACCEPTED other-user']);
+  });
+});
+
+describe('exact price-level totals', () => {
+  const BIG = { ...TEST, maxQty: '9007199254740991' };
+  const half = 2 ** 52; // 4503599627370496
+
+  it('sums a level past 2^53 exactly, and back', () => {
+    const book = running([BIG]);
+    for (const id of ['a', 'b', 'c']) buy(book, id, '100', String(half));
+    buy(book, 'd', '100', '7');
+    expect(depth(book).bids).toEqual([`${3n * BigInt(half) + 7n}@100`]);
+    expect(depth(book).bids).toEqual(['13510798882111495@100']);
+    // A sell takes from the level; the total stays exact above 2^53 …
+    sell(book, 's', '100', String(half - 1), { userId: 'u2' });
+    expect(depth(book).bids).toEqual([`${2n * BigInt(half) + 8n}@100`]);
+    // … and returns to a plain number below it.
+    cancel(book, 'b');
+    expect(depth(book).bids).toEqual([`${BigInt(half) + 8n}@100`]);
+    cancel(book, 'c');
+    expect(depth(book).bids).toEqual(['8@100']);
+    buy(book, 'e', '100', '2');
+    expect(depth(book).bids).toEqual(['10@100']);
+    expect(lines(book.takeDepthEvents(1))).toEqual(['DEPTH TEST bids=[["100","10"]] asks=[]']);
+  });
+
+  it('goes exact at the first sum past 2^53 - 1, not before', () => {
+    const book = running([BIG]);
+    sell(book, 'a', '100', '9007199254740990');
+    sell(book, 'b', '100', '1');
+    expect(depth(book).asks).toEqual(['9007199254740991@100']);
+    sell(book, 'c', '100', '1');
+    expect(depth(book).asks).toEqual(['9007199254740992@100']);
+    sell(book, 'd', '100', '1');
+    expect(depth(book).asks).toEqual(['9007199254740993@100']);
+    cancel(book, 'a');
+    expect(depth(book).asks).toEqual(['3@100']);
+  });
+});
+
+describe('INITIALIZE_ENGINE is declarative', () => {
+  const init = (book: OrderBook, instruments: InstrumentSpec[]) =>
+    lines(book.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments } })));
+  const stop = (book: OrderBook) => book.apply(cmd({ code: 'STOP_ENGINE', payload: {} }));
+  const A = { ...TEST, symbol: 'AAA' };
+  const B = { ...TEST, symbol: 'BBB' };
+
+  it('adds, updates and removes symbols to match the list', () => {
+    const book = running([TEST, A]);
+    stop(book);
+    expect(init(book, [A, { ...B, marketPriceBandBps: 50 }])).toEqual(['STATE STOPPED->INITIALIZED']);
+    expect(book.symbols()).toEqual(['AAA', 'BBB']);
+    expect(book.instrument('BBB')?.marketPriceBandBps).toBe(50);
+    expect(book.depth('TEST')).toBeUndefined();
+    const [e] = book.apply(cmd({ code: 'START_ENGINE', payload: {} }));
+    expect(e?.payload).toEqual({ state: 'RUNNING', previous: 'INITIALIZED', symbols: ['AAA', 'BBB'] });
+    expect(buy(book, 'x', '1', '1')).toEqual(['REJECTED x UNKNOWN_SYMBOL']);
+  });
+
+  it('refuses to drop a symbol with open orders, naming it, and changes nothing', () => {
+    const book = running([TEST, A, B]);
+    buy(book, 'o', '99', '1');
+    place(book, { orderId: 'p', symbol: 'BBB', price: '99' });
+    stop(book);
+    const events = book.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [{ ...A, maxQty: '5' }] } }));
+    expect(events[0]?.payload).toMatchObject({
+      reason: 'INVALID_INSTRUMENTS',
+      message: 'TEST, BBB not listed but still have open orders: cancel them before removing the symbol',
+    });
+    expect(book.symbols()).toEqual(['TEST', 'AAA', 'BBB']);
+    expect(book.instrument('AAA')?.maxQty).toBe('1000000');
+    expect(book.engineState).toBe('STOPPED');
+    const one = book.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [TEST, A] } }));
+    expect(one[0]?.payload).toMatchObject({
+      message: 'BBB not listed but still has open orders: cancel them before removing the symbol',
+    });
+  });
+
+  it('drops the pending depth update of a removed symbol', () => {
+    const book = running([TEST, A]);
+    buy(book, 'o', '99', '1');
+    place(book, { orderId: 'p', symbol: 'AAA', price: '99' });
+    cancel(book, 'o');
+    stop(book);
+    init(book, [A]);
+    expect(book.snapshot().dirtyOrder).toEqual(['AAA']);
+    expect(lines(book.takeDepthEvents(1))).toEqual(['DEPTH AAA bids=[["99","1"]] asks=[]']);
+    // Re-added, the symbol starts with an empty book and no pending update.
+    init(book, [A, TEST]);
+    expect(book.takeDepthEvents()).toEqual([]);
+    expect(book.depth('TEST')).toEqual({ symbol: 'TEST', bids: [], asks: [] });
+  });
+
+  it('keeps every open order within the quantity range and caps it sets', () => {
+    const book = running();
+    buy(book, 'a', '99', '5');
+    buy(book, 'b', '98', '1');
+    buy(book, 'c', '97', '1', { userId: 'u2' });
+    stop(book);
+    const why = (change: Partial<InstrumentSpec>) =>
+      book.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [{ ...TEST, ...change }] } }))[0]?.payload;
+    expect(why({ maxQty: '4' })).toMatchObject({
+      reason: 'INVALID_INSTRUMENTS',
+      message: 'instrument TEST has open orders: open order a of 5 is outside minQty-maxQty',
+    });
+    expect(why({ minQty: '2' })).toMatchObject({ message: expect.stringContaining('open order c of 1 is outside') });
+    expect(why({ maxOpenOrders: 2 })).toMatchObject({
+      message: 'instrument TEST has open orders: maxOpenOrders 2 is below its 3 open orders',
+    });
+    expect(why({ maxOpenOrdersPerUser: 1 })).toMatchObject({
+      message: 'instrument TEST has open orders: maxOpenOrdersPerUser 1 is below the 2 open orders of u1',
+    });
+    expect(why({ lotSize: '5', minQty: '5', maxQty: '10' })).toMatchObject({
+      message: expect.stringContaining('tick, lot and scales cannot change'),
+    });
+    expect(why({ priceScale: 2 })).toMatchObject({ message: expect.stringContaining('cannot change') });
+    expect(why({ quantityScale: 2 })).toMatchObject({ message: expect.stringContaining('cannot change') });
+    expect(why({ maxQty: '5', minQty: '1', maxOpenOrders: 3, maxOpenOrdersPerUser: 2 })).toMatchObject({
+      state: 'INITIALIZED',
+    });
+    expect(book.instrument('TEST')).toMatchObject({ maxOpenOrders: 3, maxOpenOrdersPerUser: 2, maxLots: 5 });
+  });
+
+  it('refuses a symbol listed twice and anything that is not an instrument list', () => {
+    const book = new OrderBook({ shardId: 's' });
+    for (const instruments of [[TEST, TEST], [null], [42], 'TEST', null, [{ ...TEST, base: 1 }]]) {
+      const events = book.apply(
+        cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: instruments as unknown as InstrumentSpec[] } }),
+      );
+      expect(lines(events)).toEqual(['REJECTED - INVALID_INSTRUMENTS']);
+    }
+    expect(book.engineState).toBe('NEW');
+  });
+});
+
+describe('input that is not a command', () => {
+  it.each<[string, unknown, string]>([
+    ['null', null, 'a command must be an object, got object'],
+    ['a number', 42, 'a command must be an object, got number'],
+    ['no commandId', { code: 'START_ENGINE', issuedAt: 0, payload: {} }, 'commandId must be a non-empty string'],
+    [
+      'an empty commandId',
+      { commandId: '', code: 'START_ENGINE', issuedAt: 0, payload: {} },
+      'commandId must be a non-empty string',
+    ],
+    [
+      'a fractional issuedAt',
+      { commandId: 'k', code: 'START_ENGINE', issuedAt: 1.5, payload: {} },
+      'issuedAt must be an integer 0-253402300799999',
+    ],
+    [
+      'a negative issuedAt',
+      { commandId: 'k', code: 'START_ENGINE', issuedAt: -1, payload: {} },
+      'issuedAt must be an integer 0-253402300799999',
+    ],
+    [
+      'an issuedAt past 9999',
+      { commandId: 'k', code: 'START_ENGINE', issuedAt: 253402300800000, payload: {} },
+      'issuedAt must be an integer 0-253402300799999',
+    ],
+    [
+      'a string issuedAt',
+      { commandId: 'k', code: 'START_ENGINE', issuedAt: '1', payload: {} },
+      'issuedAt must be an integer 0-253402300799999',
+    ],
+    ['an unknown code', { commandId: 'k', code: 'HALT', issuedAt: 1, payload: {} }, 'unknown command code "HALT"'],
+    [
+      'a code that breaks String()',
+      { commandId: 'k', code: { toString: 1, valueOf: 1 }, issuedAt: 1, payload: {} },
+      'unknown command code "object"',
+    ],
+  ])('rejects %s as MALFORMED_COMMAND without throwing', (_why, input, message) => {
+    const book = running();
+    const [e, ...rest] = book.apply(input as Command);
+    expect(rest).toEqual([]);
+    expect(e).toMatchObject({ seq: 3, code: 'ORDER_REJECTED', payload: { reason: 'MALFORMED_COMMAND', message } });
+  });
+
+  it('rejects junk payloads of order commands without throwing', () => {
+    const book = running();
+    const bad = { toString: 1, valueOf: 1 };
+    const apply = (code: 'PLACE_ORDER' | 'CANCEL_ORDER', payload: unknown) =>
+      lines(book.apply({ commandId: `j${++n}`, code, issuedAt: 0, payload } as Command));
+    expect(apply('PLACE_ORDER', null)).toEqual(['REJECTED - INVALID_ORDER']);
+    expect(apply('PLACE_ORDER', 'x')).toEqual(['REJECTED - INVALID_ORDER']);
+    expect(apply('PLACE_ORDER', { ...order, orderId: 'o', symbol: bad })).toEqual(['REJECTED o UNKNOWN_SYMBOL']);
+    expect(apply('CANCEL_ORDER', null)).toEqual(['REJECTED - ORDER_NOT_FOUND']);
+    expect(apply('CANCEL_ORDER', { orderId: bad, userId: bad, symbol: bad })).toEqual(['REJECTED - ORDER_NOT_FOUND']);
+    const [e] = book.apply({
+      commandId: 'j-x',
+      code: 'CANCEL_ORDER',
+      issuedAt: 0,
+      payload: { orderId: bad, symbol: 7 },
+    } as unknown as Command);
+    expect(e?.payload).toMatchObject({ message: 'no open order object on number' });
+  });
+});
+
+describe('edges', () => {
+  it('formats each instrument’s quantities with its own scale, even for the same lot counts', () => {
+    const book = running([TEST, BTC, { ...TEST, symbol: 'T2', quantityScale: 2 }]);
+    buy(book, 'a', '99', '70');
+    place(book, { orderId: 'b', symbol: 'BTC-USDT', price: '1', quantity: '0.0007' });
+    place(book, { orderId: 'c', symbol: 'T2', price: '99', quantity: '70' });
+    expect(book.depth('TEST')?.bids).toEqual([['99', '70']]);
+    expect(book.depth('BTC-USDT')?.bids).toEqual([['1.00000000', '0.000700000000000000']]);
+    expect(book.depth('T2')?.bids).toEqual([['99', '70.00']]);
+    expect(book.depth('NOPE')).toBeUndefined();
+  });
+
+  it('leaves out of a rejection what the command did not name', () => {
+    const book = running();
+    const [e] = book.apply(cmd({ code: 'CANCEL_ORDER', payload: null as unknown as CancelOrderPayload }));
+    expect(e?.payload).toStrictEqual({ reason: 'ORDER_NOT_FOUND', message: 'no open order undefined on undefined' });
+    const [u] = book.rejectUndecodable({}, 'CODEC_ERR_MALFORMED', 'not JSON');
+    expect(u).toStrictEqual({
+      shardId: 'shard-1',
+      seq: 4,
+      code: 'ORDER_REJECTED',
+      commandId: undefined,
+      payload: { reason: 'MALFORMED_COMMAND', detail: 'CODEC_ERR_MALFORMED', message: 'not JSON' },
+    });
+    const [r] = book.apply(cmd({ code: 'STOP_ENGINE', payload: {} }));
+    expect(r?.code).toBe('ENGINE_STATE');
+    const [s] = book.apply(cmd({ code: 'START_ENGINE', payload: {} }));
+    const [i] = book.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [TEST] } }));
+    expect(s?.payload).toStrictEqual({ state: 'RUNNING', previous: 'STOPPED', symbols: ['TEST'] });
+    expect(i?.payload).toStrictEqual({
+      reason: 'INVALID_STATE',
+      message: 'INITIALIZE_ENGINE while RUNNING: stop the engine first',
+    });
+  });
+
+  it('computes band limits at the extremes', () => {
+    expect(bandLimit(SELL, 100, 10_000)).toBe(1);
+    expect(bandLimit(SELL, 100, 9_999)).toBe(1);
+    expect(bandLimit(SELL, 10_000, 9_999)).toBe(1);
+    expect(bandLimit(SELL, 100_000, 9_999)).toBe(10);
+    expect(bandLimit(SELL, 2 ** 50, 500)).toBe(Number((2n ** 50n * 9_500n + 9_999n) / 10_000n));
+    expect(bandLimit(SELL, 2 ** 50 + 1, 1)).toBe(Number(((2n ** 50n + 1n) * 9_999n + 9_999n) / 10_000n));
+    expect(bandLimit(BUY, Number.MAX_SAFE_INTEGER, 100_000)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(bandLimit(BUY, 45_035_996_273, 1)).toBe(45_040_499_872);
+    expect(bandLimit(BUY, 45_035_996_274, 1)).toBe(45_040_499_873);
+    expect(bandLimit(BUY, 1, 1)).toBe(1);
+    expect(bandLimit(SELL, 1, 1)).toBe(1);
+  });
+
+  it('forgets the oldest lifecycle ids beyond its memory', () => {
+    const book = new OrderBook({ shardId: 's', lifecycleMemory: 2 });
+    const lc = (commandId: string, code: 'STOP_ENGINE' | 'START_ENGINE') =>
+      lines(book.apply({ commandId, code, issuedAt: 0, payload: {} }));
+    book.apply({ commandId: 'i', code: 'INITIALIZE_ENGINE', issuedAt: 0, payload: { instruments: [TEST] } });
+    lc('a', 'START_ENGINE');
+    lc('b', 'STOP_ENGINE');
+    // 'i' has been forgotten: memory holds a and b.
+    expect(book.snapshot().lifecycleIds).toEqual(['a', 'b']);
+    expect(lc('a', 'START_ENGINE')).toEqual(['STATE STOPPED->STOPPED']);
+    lc('c', 'START_ENGINE');
+    expect(lc('a', 'STOP_ENGINE')).toEqual(['STATE RUNNING->STOPPED']);
+    expect(lines(book.apply({ commandId: 'x', code: 'STOP_ENGINE', issuedAt: 0, payload: {} }))).toEqual([
+      'STATE STOPPED->STOPPED',
+    ]);
+  });
+
+  it('reports its counters and symbols', () => {
+    const book = createOrderBook({ shardId: 'shard-7' });
+    expect([book.shardId, book.lastSeq, book.engineState, book.openOrderCount]).toEqual(['shard-7', 0, 'NEW', 0]);
+    expect(lines(book.apply({ commandId: 's', code: 'STOP_ENGINE', issuedAt: 0, payload: {} }))).toEqual([
+      'REJECTED - INVALID_STATE',
+    ]);
+    book.apply({ commandId: 'i', code: 'INITIALIZE_ENGINE', issuedAt: 0, payload: { instruments: [TEST] } });
+    book.apply({ commandId: 'g', code: 'START_ENGINE', issuedAt: 0, payload: {} });
+    buy(book, 'a', '90', '1');
+    expect([book.lastSeq, book.openOrderCount, book.symbols(), book.instrument('TEST')?.symbol]).toEqual([
+      4,
+      1,
+      ['TEST'],
+      'TEST',
+    ]);
+    expect(book.instrument('NOPE')).toBeUndefined();
   });
 });

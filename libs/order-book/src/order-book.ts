@@ -10,10 +10,11 @@ import {
   type EventCode,
   type ExpireReason,
   type Instrument,
-  type InstrumentSpec,
   instrumentSpec,
   type LifecycleCommand,
   lotsToQuantity,
+  MAX_ISSUED_AT,
+  type OrderCommand,
   type PlaceOrderCommand,
   priceTicksOrInvalid,
   priceToTicks,
@@ -24,6 +25,7 @@ import {
   ticksToPrice,
   tradeId,
 } from '@shardex/contracts';
+import { DedupMemory, hashId } from './dedup-memory';
 import { OrderBookError } from './errors';
 import {
   BookSide,
@@ -36,14 +38,41 @@ import {
   STP_CANCEL_NEWEST,
   STP_CANCEL_OLDEST,
   STP_NONE,
+  UserTally,
 } from './price-levels';
-import { SNAPSHOT_VERSION, type BookSnapshot, type OrderTuple } from './snapshot';
+import {
+  type BookSnapshot,
+  type BookSnapshotV1,
+  type OrderTuple,
+  READABLE_SNAPSHOT_VERSIONS,
+  SNAPSHOT_VERSION,
+  upgradeSnapshotV1,
+} from './snapshot';
+
+/** Default of `OrderBookOptions.dedupWindowMs`. */
+export const DEFAULT_DEDUP_WINDOW_MS = 60_000;
+/** Largest de-duplication window: the memory holds every order command of a window, so it grows with it. */
+export const MAX_DEDUP_WINDOW_MS = 86_400_000;
 
 export interface OrderBookOptions {
   /** Stamped on every event and part of every trade id. */
   shardId: string;
   /** How many recent lifecycle command ids are remembered for de-duplication. Default 1024. */
   lifecycleMemory?: number;
+  /**
+   * De-duplication window of order commands, in milliseconds of `issuedAt` (an integer 1-86,400,000; default
+   * 60,000). Within it a commandId is never applied twice and an accepted orderId never accepted again; an order
+   * command whose issuedAt is more than this behind the newest one taken is rejected as STALE_COMMAND. Recorded in
+   * snapshots: a restored book keeps the window it ran with.
+   */
+  dedupWindowMs?: number;
+}
+
+const ENGINE_STATES: readonly EngineState[] = ['NEW', 'INITIALIZED', 'RUNNING', 'STOPPED'];
+
+/** A value for a message about bad input: `String(x)` is not safe (an object's own `toString` may be junk). */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value;
 }
 
 /**
@@ -57,8 +86,12 @@ class TextCache {
   private readonly texts: string[] = new Array<string>(TextCache.SIZE).fill('');
   constructor(private readonly format: (n: number) => string) {}
 
+  // The cache only saves formatting: any slot, and a miss at any time, give the same text. Mutants that change the
+  // slot or force a miss are equivalent; one that returns a text for another key is not (and is caught).
   get(n: number): string {
+    // Stryker disable next-line ArithmeticOperator: any slot is correct, the key is compared
     const i = (n >>> 0) & (TextCache.SIZE - 1);
+    // Stryker disable next-line ConditionalExpression: a forced miss formats the same text
     if (this.keys[i] === n) return this.texts[i] as string;
     const text = this.format(n);
     this.keys[i] = n;
@@ -75,6 +108,10 @@ class SymbolBook {
   dirty = false;
   /** STP_MODES index of the instrument's default. */
   defaultStp = 0;
+  /** Open (resting) orders on both sides. */
+  open = 0;
+  /** Open orders per user; derived from the resting orders (a restore rebuilds it), a user leaves it at zero. */
+  readonly users = new Map<string, UserTally>();
   private qtyText!: TextCache;
   constructor(
     public instrument: Instrument,
@@ -88,6 +125,7 @@ class SymbolBook {
     this.defaultStp = STP_MODES.indexOf(instrument.selfTradePrevention);
     const key = `${instrument.lotUnits}/${instrument.lotScale}/${instrument.quantityScale}`;
     let cache = this.caches.get(key);
+    // Stryker disable next-line ConditionalExpression: a new cache instead of a shared one formats the same text
     if (!cache) {
       cache = new TextCache((lots) => lotsToQuantity(instrument, lots));
       this.caches.set(key, cache);
@@ -104,10 +142,62 @@ class SymbolBook {
     return side.byPrice.get(ticks)?.priceText ?? ticksToPrice(this.instrument, ticks);
   }
 
-  openOrders(): number {
-    let n = 0;
-    for (const side of [this.bids, this.asks]) for (const l of side.levels) n += l.count;
-    return n;
+  /**
+   * Counts an order that starts resting. `known` is its user's tally if the caller already looked it up; it is
+   * still the live one if its count is above zero (a tally leaves the map only when it reaches zero).
+   */
+  track(o: RestingOrder, known?: UserTally): void {
+    let tally = known !== undefined && known.count > 0 ? known : this.users.get(o.userId);
+    if (tally === undefined) {
+      tally = new UserTally();
+      this.users.set(o.userId, tally);
+    }
+    tally.count++;
+    o.tally = tally;
+    this.open++;
+  }
+
+  /** Uncounts an order that stops resting. */
+  untrack(o: RestingOrder): void {
+    const tally = o.tally;
+    if (tally !== null) {
+      o.tally = null;
+      if (--tally.count === 0) this.users.delete(o.userId);
+    }
+    this.open--;
+  }
+
+  /**
+   * Why `next` cannot replace the instrument while orders rest, or undefined. Open orders are counted in ticks and
+   * lots, so the grid must stay; and the quantity range and the caps must still hold every open order, or the book
+   * would be in a state no command could have produced (a restore refuses such a state).
+   */
+  incompatibility(next: Instrument): string | undefined {
+    const now = this.instrument;
+    if (this.open === 0) return undefined;
+    if (
+      now.tickSize !== next.tickSize ||
+      now.lotSize !== next.lotSize ||
+      now.priceScale !== next.priceScale ||
+      now.quantityScale !== next.quantityScale
+    ) {
+      return 'its tick, lot and scales cannot change';
+    }
+    if (this.open > next.maxOpenOrders)
+      return `maxOpenOrders ${next.maxOpenOrders} is below its ${this.open} open orders`;
+    for (const [user, tally] of this.users) {
+      if (tally.count > next.maxOpenOrdersPerUser)
+        return `maxOpenOrdersPerUser ${next.maxOpenOrdersPerUser} is below the ${tally.count} open orders of ${user}`;
+    }
+    for (const side of [this.bids, this.asks]) {
+      for (const level of side.levels) {
+        for (let o = level.head; o !== null; o = o.next) {
+          if (o.quantityLots < next.minLots || o.quantityLots > next.maxLots)
+            return `open order ${o.orderId} of ${lotsToQuantity(now, o.quantityLots)} is outside minQty-maxQty`;
+        }
+      }
+    }
+    return undefined;
   }
 }
 
@@ -135,14 +225,26 @@ export class OrderBook {
   private readonly out: EngineEvent[] = [];
   private commandId: string | undefined = undefined;
 
-  constructor({ shardId, lifecycleMemory = 1024 }: OrderBookOptions) {
+  // De-duplication of order commands. Engine time is input (the largest issuedAt taken), never a clock, so it
+  // replays identically. An entry leaves the memory once its issuedAt falls behind engineTime - window, in arrival
+  // order: with out-of-order issuedAt an entry may wait behind a younger one and live a little longer than the
+  // window, never shorter.
+  private readonly dedupWindowMs: number;
+  private engineTime = 0;
+  private readonly recent = new DedupMemory();
+
+  constructor({ shardId, lifecycleMemory = 1024, dedupWindowMs = DEFAULT_DEDUP_WINDOW_MS }: OrderBookOptions) {
     if (typeof shardId !== 'string' || shardId.length === 0)
       throw new OrderBookError('BOOK_ERR_CONFIG', 'shardId is required');
     if (!Number.isInteger(lifecycleMemory) || lifecycleMemory < 1) {
       throw new OrderBookError('BOOK_ERR_CONFIG', 'lifecycleMemory must be a positive integer');
     }
+    if (!validWindow(dedupWindowMs)) {
+      throw new OrderBookError('BOOK_ERR_CONFIG', `dedupWindowMs must be an integer 1-${MAX_DEDUP_WINDOW_MS}`);
+    }
     this.shardId = shardId;
     this.lifecycleMemory = lifecycleMemory;
+    this.dedupWindowMs = dedupWindowMs;
   }
 
   /** The sequence number of the last event emitted. */
@@ -166,15 +268,33 @@ export class OrderBook {
     return this.books.get(symbol)?.instrument;
   }
 
-  /** Applies one command and returns the events it caused, in order. Never throws on bad input. */
+  /**
+   * Applies one command and returns the events it caused, in order. Never throws, whatever it is given: anything
+   * that is not a well-formed command becomes an ORDER_REJECTED.
+   */
   apply(command: Command): EngineEvent[] {
-    this.commandId = command.commandId;
+    // Typed callers pass commands the codec checked, but the contract is "never throws": an envelope that is not
+    // one (no object, no commandId, an issuedAt that is not an epoch-ms integer) is refused before anything reads it.
+    if (typeof command !== 'object' || command === null) {
+      this.reject({}, 'MALFORMED_COMMAND', `a command must be an object, got ${shown(command)}`, 'CODEC_ERR_SCHEMA');
+      return this.flush();
+    }
+    const { commandId, issuedAt } = command;
+    if (typeof commandId !== 'string' || commandId === '') {
+      this.reject({}, 'MALFORMED_COMMAND', 'commandId must be a non-empty string', 'CODEC_ERR_SCHEMA');
+      return this.flush();
+    }
+    this.commandId = commandId;
+    if (!Number.isSafeInteger(issuedAt) || issuedAt < 0 || issuedAt > MAX_ISSUED_AT) {
+      this.reject({}, 'MALFORMED_COMMAND', `issuedAt must be an integer 0-${MAX_ISSUED_AT}`, 'CODEC_ERR_SCHEMA');
+      return this.flush();
+    }
     switch (command.code) {
       case 'PLACE_ORDER':
-        this.place(command);
+        if (this.admit(command)) this.place(command);
         break;
       case 'CANCEL_ORDER':
-        this.cancel(command);
+        if (this.admit(command)) this.cancel(command);
         break;
       case 'INITIALIZE_ENGINE':
       case 'START_ENGINE':
@@ -185,7 +305,7 @@ export class OrderBook {
         this.reject(
           {},
           'MALFORMED_COMMAND',
-          `unknown command code "${String((command as { code: unknown }).code)}"`,
+          `unknown command code "${shown((command as { code: unknown }).code)}"`,
           'CODEC_ERR_UNKNOWN_CODE',
         );
     }
@@ -298,29 +418,34 @@ export class OrderBook {
     }
   }
 
-  /** Validates the whole list before changing anything; returns an error message or undefined. */
+  /**
+   * Makes `specs` the shard's complete instrument set, all or nothing: validates the whole list before changing
+   * anything; returns an error message or undefined. Listed symbols are added or updated, unlisted ones removed
+   * with their book and pending depth update, which only a book without open orders may be.
+   */
   private loadInstruments(specs: unknown): string | undefined {
     if (!Array.isArray(specs)) return 'instruments must be an array';
     const compiled: Instrument[] = [];
-    const seen = new Set<string>();
-    for (const spec of specs as InstrumentSpec[]) {
+    const listed = new Set<string>();
+    for (const spec of specs as unknown[]) {
       const r = compileInstrument(spec);
       if (!r.ok) return r.message;
-      if (seen.has(r.value.symbol)) return `instrument ${r.value.symbol} is listed twice`;
-      seen.add(r.value.symbol);
-      const existing = this.books.get(r.value.symbol);
-      // Open orders are counted in ticks and lots: their grid must not change under them.
-      if (
-        existing &&
-        existing.openOrders() > 0 &&
-        (existing.instrument.tickSize !== r.value.tickSize ||
-          existing.instrument.lotSize !== r.value.lotSize ||
-          existing.instrument.priceScale !== r.value.priceScale ||
-          existing.instrument.quantityScale !== r.value.quantityScale)
-      ) {
-        return `instrument ${r.value.symbol} has open orders: its tick, lot and scales cannot change`;
-      }
+      const symbol = r.value.symbol;
+      if (listed.has(symbol)) return `instrument ${symbol} is listed twice`;
+      listed.add(symbol);
+      const why = this.books.get(symbol)?.incompatibility(r.value);
+      if (why !== undefined) return `instrument ${symbol} has open orders: ${why}`;
       compiled.push(r.value);
+    }
+    const kept: string[] = [];
+    for (const [symbol, book] of this.books) if (!listed.has(symbol) && book.open > 0) kept.push(symbol);
+    if (kept.length > 0) {
+      return `${kept.join(', ')} not listed but still ${kept.length === 1 ? 'has' : 'have'} open orders: cancel them before removing the symbol`;
+    }
+    for (const [symbol, book] of this.books) {
+      if (listed.has(symbol)) continue;
+      this.books.delete(symbol);
+      if (book.dirty) this.dirtyBooks = this.dirtyBooks.filter((b) => b !== book);
     }
     for (const instrument of compiled) {
       const existing = this.books.get(instrument.symbol);
@@ -330,21 +455,53 @@ export class OrderBook {
     return undefined;
   }
 
+  // ---------------------------------------------------------------- de-duplication
+
+  /**
+   * The gate every order command passes before it is looked at: the engine must be RUNNING, the command not stale
+   * and not seen within the window. A command that passes is remembered, whatever its outcome, and moves engine
+   * time. Returns false when the command was rejected (its event is emitted).
+   */
+  private admit(command: OrderCommand): boolean {
+    const p = command.payload as Partial<OrderCommand['payload']> | null | undefined;
+    if (this.state !== 'RUNNING') {
+      this.reject(p ?? {}, 'ENGINE_NOT_RUNNING', `engine is ${this.state}`);
+      return false;
+    }
+    const t = command.issuedAt;
+    if (t < this.engineTime - this.dedupWindowMs) {
+      this.reject(
+        p ?? {},
+        'STALE_COMMAND',
+        `issuedAt ${t} is more than ${this.dedupWindowMs} ms behind the newest command (${this.engineTime})`,
+      );
+      return false;
+    }
+    const id = command.commandId;
+    const hash = hashId(id);
+    if (this.recent.hasCommand(id, hash)) {
+      this.reject(p ?? {}, 'DUPLICATE_COMMAND', `command ${id} was already applied`);
+      return false;
+    }
+    if (t > this.engineTime) {
+      this.engineTime = t;
+      this.recent.expireBefore(t - this.dedupWindowMs);
+    }
+    this.recent.add(t, id, hash);
+    return true;
+  }
+
   // ---------------------------------------------------------------- orders
 
   private place(command: PlaceOrderCommand): void {
     const p = command.payload;
-    if (this.state !== 'RUNNING') {
-      this.reject(p ?? {}, 'ENGINE_NOT_RUNNING', `engine is ${this.state}`);
-      return;
-    }
     if (!p || typeof p.orderId !== 'string' || p.orderId === '' || typeof p.userId !== 'string' || p.userId === '') {
       this.reject(p ?? {}, 'INVALID_ORDER', 'orderId and userId are required');
       return;
     }
     const book = this.books.get(p.symbol);
     if (!book) {
-      this.reject(p, 'UNKNOWN_SYMBOL', `no instrument "${String(p.symbol)}" on ${this.shardId}`);
+      this.reject(p, 'UNKNOWN_SYMBOL', `no instrument "${shown(p.symbol)}" on ${this.shardId}`);
       return;
     }
     const side: SideCode | -1 = p.side === 'BUY' ? BUY : p.side === 'SELL' ? SELL : -1;
@@ -400,9 +557,31 @@ export class OrderBook {
       this.reject(p, 'INVALID_QUANTITY', why.ok ? 'invalid quantity' : why.message, why.ok ? undefined : why.code);
       return;
     }
-    if (this.orders.has(p.orderId)) {
-      this.reject(p, 'DUPLICATE_ORDER_ID', `order ${p.orderId} is already open`);
+    const orderHash = hashId(p.orderId);
+    if (this.orders.has(p.orderId) || this.recent.hasOrder(p.orderId, orderHash)) {
+      this.reject(
+        p,
+        'DUPLICATE_ORDER_ID',
+        `order ${p.orderId} was already accepted (it is open, or was accepted within the de-duplication window)`,
+      );
       return;
+    }
+    // Only a GTC limit order can rest, so only it is held to the caps; it is refused before it can trade.
+    let tally: UserTally | undefined;
+    if (tif === 'GTC' && !isMarket) {
+      if (book.open >= instrument.maxOpenOrders) {
+        this.reject(p, 'MAX_OPEN_ORDERS', `${p.symbol} has ${book.open} open orders, its cap`);
+        return;
+      }
+      tally = book.users.get(p.userId);
+      if (tally !== undefined && tally.count >= instrument.maxOpenOrdersPerUser) {
+        this.reject(
+          p,
+          'MAX_OPEN_ORDERS_PER_USER',
+          `${p.userId} has ${tally.count} open orders on ${p.symbol}, its cap`,
+        );
+        return;
+      }
     }
     const own = side === BUY ? book.bids : book.asks;
     const opposite = side === BUY ? book.asks : book.bids;
@@ -431,6 +610,7 @@ export class OrderBook {
       postOnly,
     };
     this.emit('ORDER_ACCEPTED', accepted);
+    this.recent.acceptNewest(p.orderId, orderHash);
 
     if (isMarket) {
       if (best === undefined) {
@@ -465,6 +645,7 @@ export class OrderBook {
     // Rest the remainder.
     (ownLevel ?? own.levelFor(limit, priceText as string)).append(taker);
     this.orders.set(taker.orderId, taker);
+    book.track(taker, tally);
     this.markDirty(book);
     if (taker.filledLots > 0) this.emitUpdated(taker, book);
   }
@@ -502,7 +683,7 @@ export class OrderBook {
         const lots = makerLeft < takerLeft ? makerLeft : takerLeft;
         maker.filledLots += lots;
         taker.filledLots += lots;
-        level.totalLots -= lots;
+        level.sub(lots);
         this.emit('TRADE', {
           tradeId: tradeId(this.shardId, this.seq + 1),
           symbol,
@@ -559,20 +740,17 @@ export class OrderBook {
 
   private removeResting(book: SymbolBook, sideBook: BookSide, o: RestingOrder): void {
     sideBook.remove(o);
+    book.untrack(o);
     this.orders.delete(o.orderId);
     this.markDirty(book);
   }
 
   private cancel(command: CancelOrderCommand): void {
     const p = command.payload;
-    if (this.state !== 'RUNNING') {
-      this.reject(p ?? {}, 'ENGINE_NOT_RUNNING', `engine is ${this.state}`);
-      return;
-    }
     const o = p ? this.orders.get(p.orderId) : undefined;
     const book = p ? this.books.get(p.symbol) : undefined;
     if (!p || !o || !book || !this.onBook(book, o)) {
-      this.reject(p ?? {}, 'ORDER_NOT_FOUND', `no open order ${String(p?.orderId)} on ${String(p?.symbol)}`);
+      this.reject(p ?? {}, 'ORDER_NOT_FOUND', `no open order ${shown(p?.orderId)} on ${shown(p?.symbol)}`);
       return;
     }
     if (o.userId !== p.userId) {
@@ -647,7 +825,7 @@ export class OrderBook {
       const res: Array<[string, string]> = [];
       for (let i = s.levels.length - 1; i >= 0 && res.length < levels; i--) {
         const l = s.levels[i] as PriceLevel;
-        res.push([l.priceText, lotsToQuantity(book.instrument, l.totalLots)]);
+        res.push([l.priceText, lotsToQuantity(book.instrument, l.total())]);
       }
       return res;
     };
@@ -693,56 +871,143 @@ export class OrderBook {
       instruments: [...this.books.values()].map((b) => instrumentSpec(b.instrument)),
       books,
       dirtyOrder: this.dirtyBooks.map((b) => b.instrument.symbol),
+      dedupWindowMs: this.dedupWindowMs,
+      engineTime: this.engineTime,
+      recent: this.recent.entries(),
     };
   }
 
-  /** A book in exactly the state `snapshot` captured. */
+  /**
+   * A book in exactly the state `snapshot` captured. Reads the current layout and version 1 (upgraded: empty
+   * de-duplication memory, engine time 0). Checks everything and throws BOOK_ERR_SNAPSHOT_INVALID for a state no
+   * run of commands could have produced, rather than matching on it. The de-duplication window is the snapshot's:
+   * `options.dedupWindowMs` only sets it for a version-1 snapshot, which has none (a different window than the run
+   * had would make a replay diverge).
+   */
   static restore(
-    snapshot: BookSnapshot,
+    snapshot: BookSnapshot | BookSnapshotV1,
     options: Omit<OrderBookOptions, 'shardId'> & { shardId?: string } = {},
   ): OrderBook {
-    if (snapshot?.v !== SNAPSHOT_VERSION) {
+    const invalid = (why: string) => new OrderBookError('BOOK_ERR_SNAPSHOT_INVALID', why);
+    if (typeof snapshot !== 'object' || snapshot === null) throw invalid('a snapshot must be an object');
+    const v: unknown = snapshot.v;
+    if (!READABLE_SNAPSHOT_VERSIONS.includes(v as number)) {
       throw new OrderBookError(
         'BOOK_ERR_SNAPSHOT_VERSION',
-        `snapshot version ${String(snapshot?.v)}, this build reads ${SNAPSHOT_VERSION}`,
+        `snapshot version ${typeof v === 'number' ? v : shown(v)}, this build reads ${READABLE_SNAPSHOT_VERSIONS.join(', ')}`,
       );
     }
-    if (options.shardId !== undefined && options.shardId !== snapshot.shardId) {
-      throw new OrderBookError(
-        'BOOK_ERR_SHARD_MISMATCH',
-        `snapshot of ${snapshot.shardId} restored as ${options.shardId}`,
-      );
+    if (snapshot.v === 1 && options.dedupWindowMs !== undefined && !validWindow(options.dedupWindowMs))
+      throw new OrderBookError('BOOK_ERR_CONFIG', `dedupWindowMs must be an integer 1-${MAX_DEDUP_WINDOW_MS}`);
+    const snap =
+      snapshot.v === 1
+        ? upgradeSnapshotV1(snapshot, options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS)
+        : (snapshot as BookSnapshot);
+    if (typeof snap.shardId !== 'string' || snap.shardId === '') throw invalid('bad shardId');
+    if (options.shardId !== undefined && options.shardId !== snap.shardId) {
+      throw new OrderBookError('BOOK_ERR_SHARD_MISMATCH', `snapshot of ${snap.shardId} restored as ${options.shardId}`);
     }
-    const book = new OrderBook({ ...options, shardId: snapshot.shardId });
-    const invalid = (why: string) => new OrderBookError('BOOK_ERR_SNAPSHOT_INVALID', why);
-    if (!Number.isSafeInteger(snapshot.seq) || snapshot.seq < 0) throw invalid('bad seq');
-    book.seq = snapshot.seq;
-    book.state = snapshot.state;
-    for (const id of snapshot.lifecycleIds) book.remember(id);
-    const error = book.loadInstruments(snapshot.instruments);
+    if (!validWindow(snap.dedupWindowMs)) throw invalid('bad dedupWindowMs');
+    const book = new OrderBook({ ...options, shardId: snap.shardId, dedupWindowMs: snap.dedupWindowMs });
+    if (!Number.isSafeInteger(snap.seq) || snap.seq < 0) throw invalid('bad seq');
+    book.seq = snap.seq;
+    if (!ENGINE_STATES.includes(snap.state)) throw invalid(`unknown engine state ${shown(snap.state)}`);
+    book.state = snap.state;
+    if (!Array.isArray(snap.lifecycleIds)) throw invalid('lifecycleIds must be an array');
+    const lifecycleIds = new Set<string>();
+    for (const id of snap.lifecycleIds as unknown[]) {
+      if (!isId(id) || lifecycleIds.has(id)) throw invalid(`bad or repeated lifecycle id ${shown(id)}`);
+      lifecycleIds.add(id);
+      book.remember(id);
+    }
+    const error = book.loadInstruments(snap.instruments);
     if (error) throw invalid(error);
-    for (const entry of snapshot.books) {
-      const sb = book.books.get(entry.symbol);
-      if (!sb) throw invalid(`orders for unknown symbol ${entry.symbol}`);
-      for (const t of entry.orders) {
-        if (!Array.isArray(t) || t.length !== 7) throw invalid(`bad order tuple in ${entry.symbol}`);
-        const [orderId, userId, side, price, qty, filled, stp] = t;
-        if (book.orders.has(orderId)) throw invalid(`order ${orderId} appears twice`);
-        if ((side !== BUY && side !== SELL) || !(filled >= 0 && filled < qty) || stp < 0 || stp > 3)
-          throw invalid(`bad order ${orderId}`);
+    // NEW means no INITIALIZE_ENGINE ever succeeded, and only one loads instruments.
+    if (book.state === 'NEW' && book.books.size > 0) throw invalid('a NEW engine has no instruments');
+    book.restoreOrders(snap.books, invalid);
+    if (!Array.isArray(snap.dirtyOrder)) throw invalid('dirtyOrder must be an array');
+    for (const symbol of snap.dirtyOrder as unknown[]) {
+      const sb = typeof symbol === 'string' ? book.books.get(symbol) : undefined;
+      if (!sb || sb.dirty) throw invalid(`dirtyOrder names ${shown(symbol)}: unknown or twice`);
+      book.markDirty(sb);
+    }
+    book.restoreDedup(snap.engineTime, snap.recent, invalid);
+    return book;
+  }
+
+  private restoreOrders(books: unknown, invalid: (why: string) => OrderBookError): void {
+    if (!Array.isArray(books)) throw invalid('books must be an array');
+    const done = new Set<SymbolBook>();
+    for (const entry of books as unknown[]) {
+      const { symbol, orders } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+      const sb = typeof symbol === 'string' ? this.books.get(symbol) : undefined;
+      if (!sb || done.has(sb)) throw invalid(`orders for unknown (or twice listed) symbol ${shown(symbol)}`);
+      done.add(sb);
+      if (!Array.isArray(orders)) throw invalid(`orders of ${sb.instrument.symbol} must be an array`);
+      const i = sb.instrument;
+      for (const t of orders as unknown[]) {
+        if (!Array.isArray(t) || t.length !== 7) throw invalid(`bad order tuple in ${i.symbol}`);
+        const [orderId, userId, side, price, qty, filled, stp] = t as unknown[];
+        if (!isId(orderId) || !isId(userId)) throw invalid(`order ids and user ids must be non-empty strings`);
+        if (this.orders.has(orderId)) throw invalid(`order ${orderId} appears twice`);
+        if (side !== BUY && side !== SELL) throw invalid(`order ${orderId}: bad side`);
+        // A price the wire could have carried: a positive tick count whose units stay exact.
+        if (!isIntIn(price, 1, Math.floor(Number.MAX_SAFE_INTEGER / i.tickUnits)))
+          throw invalid(`order ${orderId}: bad price`);
+        if (!isIntIn(qty, i.minLots, i.maxLots)) throw invalid(`order ${orderId}: quantity outside minQty-maxQty`);
+        if (!isIntIn(filled, 0, qty - 1)) throw invalid(`order ${orderId}: filled must be 0 to quantity - 1`);
+        if (!isIntIn(stp, 0, STP_MODES.length - 1)) throw invalid(`order ${orderId}: bad STP mode`);
         const o = new RestingOrder(orderId, userId, side, price, qty, filled, stp);
         const sideBook = side === BUY ? sb.bids : sb.asks;
         sideBook.levelFor(price, sb.price(sideBook, price)).append(o);
-        book.orders.set(orderId, o);
+        this.orders.set(orderId, o);
+        sb.track(o);
       }
+      if (sb.open > i.maxOpenOrders) throw invalid(`${i.symbol}: more open orders than maxOpenOrders`);
+      for (const [user, tally] of sb.users) {
+        if (tally.count > i.maxOpenOrdersPerUser) throw invalid(`${i.symbol}: ${user} is over maxOpenOrdersPerUser`);
+      }
+      const bid = sb.bids.best();
+      const ask = sb.asks.best();
+      if (bid !== undefined && ask !== undefined && bid.priceTicks >= ask.priceTicks)
+        throw invalid(`${i.symbol}: crossed book (bid ${bid.priceText} ≥ ask ${ask.priceText})`);
     }
-    for (const symbol of snapshot.dirtyOrder) {
-      const sb = book.books.get(symbol);
-      if (sb) book.markDirty(sb);
+  }
+
+  /**
+   * The de-duplication memory as the engine keeps it: ids unique, times within [0, engineTime], the newest entry
+   * at engineTime, the oldest not yet expired. Empty only when no order command was ever taken (engine time 0).
+   */
+  private restoreDedup(engineTime: unknown, recent: unknown, invalid: (why: string) => OrderBookError): void {
+    if (!isIntIn(engineTime, 0, MAX_ISSUED_AT)) throw invalid('bad engineTime');
+    if (!Array.isArray(recent)) throw invalid('recent must be an array');
+    let newest = 0;
+    for (const e of recent as unknown[]) {
+      if (!Array.isArray(e) || (e.length !== 2 && e.length !== 3)) throw invalid('bad de-duplication entry');
+      const [t, commandId, orderId] = e as unknown[];
+      if (!isIntIn(t, 0, engineTime)) throw invalid(`de-duplication entry time ${shown(t)} outside 0-engineTime`);
+      if (!isId(commandId)) throw invalid(`bad de-duplication command id ${shown(commandId)}`);
+      const hash = hashId(commandId);
+      if (this.recent.hasCommand(commandId, hash)) throw invalid(`command ${commandId} remembered twice`);
+      if (t > newest) newest = t;
+      this.recent.add(t, commandId, hash);
+      if (orderId === undefined) continue;
+      if (!isId(orderId)) throw invalid(`bad de-duplication order id ${shown(orderId)}`);
+      const orderHash = hashId(orderId);
+      if (this.recent.hasOrder(orderId, orderHash)) throw invalid(`order ${orderId} remembered twice`);
+      this.recent.acceptNewest(orderId, orderHash);
     }
-    return book;
+    const oldest = this.recent.oldestTime();
+    if (oldest === undefined ? engineTime !== 0 : newest !== engineTime || oldest < engineTime - this.dedupWindowMs)
+      throw invalid('de-duplication memory does not match engineTime');
+    this.engineTime = engineTime;
   }
 }
+
+const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const isIntIn = (v: unknown, min: number, max: number): v is number =>
+  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+const validWindow = (ms: unknown): ms is number => isIntIn(ms, 1, MAX_DEDUP_WINDOW_MS);
 
 /** Whether a `side` order with limit `limit` trades against a resting price `price`. */
 function crosses(side: SideCode, limit: number, price: number): boolean {

@@ -15,10 +15,17 @@ export const STP_CANCEL_NEWEST = 1;
 export const STP_CANCEL_OLDEST = 2;
 export const STP_CANCEL_BOTH = 3;
 
+/** How many open orders one user has on one symbol's book; shared by those orders so closing one needs no lookup. */
+export class UserTally {
+  count = 0;
+}
+
 export class RestingOrder {
   prev: RestingOrder | null = null;
   next: RestingOrder | null = null;
   level: PriceLevel | null = null;
+  /** Its user's tally on the book while it rests; null for an order that never rested. */
+  tally: UserTally | null = null;
   constructor(
     readonly orderId: string,
     readonly userId: string,
@@ -34,10 +41,17 @@ export class RestingOrder {
   }
 }
 
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
 export class PriceLevel {
   head: RestingOrder | null = null;
   tail: RestingOrder | null = null;
-  totalLots = 0;
+  /**
+   * The level's remaining lots while the sum is exact in a double. Many large orders can push a sum past 2^53:
+   * from then on `bigTotal` holds it exactly, until it falls back into range. `total()` reads whichever is live.
+   */
+  private lots = 0;
+  private bigTotal: bigint | null = null;
   count = 0;
   /** The price as the wire shows it, formatted once per level rather than once per event. */
   constructor(
@@ -47,6 +61,30 @@ export class PriceLevel {
     readonly owner: BookSide,
   ) {}
 
+  /** Remaining lots on the level: a number while exact, a bigint past 2^53 - 1. */
+  total(): number | bigint {
+    return this.bigTotal ?? this.lots;
+  }
+
+  add(lots: number): void {
+    const sum = this.lots + lots;
+    // A rounded double sum past the limit still compares above it, so this test is exact.
+    if (this.bigTotal === null && sum <= Number.MAX_SAFE_INTEGER) this.lots = sum;
+    else this.bigTotal = (this.bigTotal ?? BigInt(this.lots)) + BigInt(lots);
+  }
+
+  sub(lots: number): void {
+    if (this.bigTotal === null) {
+      this.lots -= lots;
+      return;
+    }
+    const rest = this.bigTotal - BigInt(lots);
+    if (rest <= MAX_SAFE_BIG) {
+      this.lots = Number(rest);
+      this.bigTotal = null;
+    } else this.bigTotal = rest;
+  }
+
   append(o: RestingOrder): void {
     o.level = this;
     o.prev = this.tail;
@@ -54,7 +92,7 @@ export class PriceLevel {
     if (this.tail) this.tail.next = o;
     else this.head = o;
     this.tail = o;
-    this.totalLots += o.quantityLots - o.filledLots;
+    this.add(o.quantityLots - o.filledLots);
     this.count++;
   }
 
@@ -63,7 +101,7 @@ export class PriceLevel {
     else this.head = o.next;
     if (o.next) o.next.prev = o.prev;
     else this.tail = o.prev;
-    this.totalLots -= o.quantityLots - o.filledLots;
+    this.sub(o.quantityLots - o.filledLots);
     this.count--;
     o.prev = o.next = o.level = null;
   }
