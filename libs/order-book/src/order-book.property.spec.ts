@@ -250,7 +250,9 @@ function fokFillable(p: PlaceOrderPayload, s: BookSnapshot): boolean {
 // size 'max': fast-check's default size would keep streams around 6 commands, too short to build a book.
 const streams = fc.array(genCommand, { minLength: 1, maxLength: 300, size: 'max' });
 // The mutation-testing run lowers the global numRuns (see mutation/fast-check.setup.cjs); a normal run uses 150.
-const runs = { numRuns: fc.readConfigureGlobal().numRuns ?? 150 };
+// A failure on 300-command streams can take fast-check many minutes to shrink: the run is cut after 30 s and reports
+// the failure with the smallest counterexample found by then (a run that found none passes with fewer runs).
+const runs = { numRuns: fc.readConfigureGlobal().numRuns ?? 150, interruptAfterTimeLimit: 30_000 };
 
 describe('order book properties', () => {
   it('is never crossed after matching', () => {
