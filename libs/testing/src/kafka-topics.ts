@@ -89,7 +89,18 @@ export async function deleteTopics(names: readonly string[], infra: TestInfra = 
   try {
     const existing = new Set(await admin.listTopics());
     const doomed = names.filter((n) => existing.has(n));
-    if (doomed.length) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+    if (doomed.length === 0) return;
+    await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+    // The controller has committed the deletion; a broker's metadata cache (what listTopics reads) follows a moment
+    // later. Wait for it, so that "dropped" means no client can see the topics any more.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const still = new Set(await admin.listTopics());
+      if (!doomed.some((n) => still.has(n))) return;
+      if (Date.now() > deadline)
+        throw new TestingError('TESTING_ERR_CLEANUP', `topics still listed after deletion: ${doomed.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
     await admin.disconnect();
   }
