@@ -14,9 +14,10 @@ module.exports = function preset(dir, kind) {
       ],
     },
     moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
-    // Workspace packages are symlinks to their sources, and cookie (under fastify's inject) ships ESM only:
-    // jest must transform both rather than treat them as prebuilt CommonJS.
-    transformIgnorePatterns: ['/node_modules/(?!(@shardex|cookie)/)'],
+    // Workspace packages are symlinks to their sources, and cookie (under fastify's inject) and commander ship ESM
+    // only (Node.js requires them natively; jest's module registry does not): jest transforms them rather than
+    // treat them as prebuilt CommonJS.
+    transformIgnorePatterns: ['/node_modules/(?!(@shardex|cookie|commander)/)'],
   };
   if (kind === 'unit') {
     return { ...base, testMatch: ['<rootDir>/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int-spec\\.ts$'] };

@@ -4,6 +4,8 @@
 # `npm run stack:down` stops all of it. No Docker needed; with Docker, docker/compose.yaml runs the same stack.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# A supported Node.js first on PATH for everything below (fetched once when the machine's is too old).
+source tools/scripts/node-runtime.sh
 action=${1:-up}
 run_dir=.infra/stack/apps
 GATEWAY_PORT=${GATEWAY_PORT:-8080}

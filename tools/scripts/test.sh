@@ -3,6 +3,8 @@
 # real Kafka and a real MySQL (env → Docker/testcontainers → local tools/infra, provided once for the whole run).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# A supported Node.js first on PATH for everything below (fetched once when the machine's is too old).
+source tools/scripts/node-runtime.sh || exit 1
 bash tools/scripts/ensure-deps.sh || exit 1
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
 rm -rf dist/test-results

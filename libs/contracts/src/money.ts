@@ -40,9 +40,8 @@ function scan(s: string, keepScale: number, gridScale: number): number {
   if (len === 0 || len > 64) return E_FORMAT;
   let i = 0;
   let v = 0;
-  let c = 0;
   while (i < len) {
-    c = s.charCodeAt(i);
+    const c = s.charCodeAt(i);
     if (c < 48 || c > 57) break;
     const d = c - 48;
     if (v > (Number.MAX_SAFE_INTEGER - d) / 10) return E_RANGE;
@@ -57,7 +56,7 @@ function scan(s: string, keepScale: number, gridScale: number): number {
     i++;
     let bad = 0;
     while (i < len) {
-      c = s.charCodeAt(i);
+      const c = s.charCodeAt(i);
       if (c < 48 || c > 57) return classify(s);
       frac++;
       const d = c - 48;

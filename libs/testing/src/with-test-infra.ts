@@ -20,7 +20,7 @@ export async function main(command: readonly string[]): Promise<number> {
   process.stderr.write(
     `test infra (${infra.source}): kafka ${infra.kafkaBrokers.join(',')}, mysql ${infra.mysql.host}:${infra.mysql.port}\n`,
   );
-  let code = 1;
+  let code: number;
   try {
     code = await new Promise<number>((resolve) => {
       const child = spawn(cmd, args, {
