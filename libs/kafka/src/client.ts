@@ -1,6 +1,7 @@
 import type { Logger } from '@shardex/contracts';
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import { KafkaAdapterError } from './errors';
+import { dropNegativeTimeoutWarnings } from './timer-warnings';
 
 export type KafkaLogger = Logger;
 
@@ -21,6 +22,7 @@ export function createKafkaClient({ brokers, clientId = 'shardex', retries = 5, 
       `brokers must be host:port entries, got ${JSON.stringify(brokers)}`,
     );
   }
+  dropNegativeTimeoutWarnings();
   return new Kafka({
     clientId,
     brokers: [...brokers],

@@ -1,4 +1,5 @@
 export { createKafkaClient } from './client';
+export { dropNegativeTimeoutWarnings } from './timer-warnings';
 export type { KafkaClientOptions, KafkaLogger } from './client';
 export { createKafkaProducer } from './producer';
 export type { KafkaProducer, KafkaProducerOptions } from './producer';

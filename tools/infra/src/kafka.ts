@@ -226,7 +226,21 @@ export function kafkaPid(paths: InfraPaths): number | undefined {
   return pid !== undefined && isAlive(pid) ? pid : undefined;
 }
 
+/**
+ * kafkajs gives its request queue negative timer delays, which Node.js 24 reports as a TimeoutNegativeWarning on
+ * every probe (see libs/kafka/src/timer-warnings.ts, which this tool cannot import: libs/kafka's tests use it).
+ */
+function quietNegativeTimeouts(): void {
+  if ((process.emitWarning as { shardexQuiet?: boolean }).shardexQuiet) return;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  const quiet = (warning: unknown, ...rest: unknown[]) => {
+    if (rest[0] !== 'TimeoutNegativeWarning') emit(warning, ...rest);
+  };
+  process.emitWarning = Object.assign(quiet, { shardexQuiet: true }) as typeof process.emitWarning;
+}
+
 function kafkaClient(port: number) {
+  quietNegativeTimeouts();
   return new Kafka({
     clientId: 'shardex-infra-probe',
     brokers: [`127.0.0.1:${port}`],
