@@ -10,11 +10,16 @@ describe('gateway app', () => {
     await app.close();
   });
 
-  it("answers an unknown route with fastify's coded 404", async () => {
+  it('answers an unknown route with the catalogue’s 404', async () => {
     const app = buildApp({ logLevel: 'silent' });
-    const res = await app.inject({ method: 'GET', url: '/nope' });
+    const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    expect(res.json()).toEqual({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      error: 'Not Found',
+      message: 'no route GET /nope',
+    });
     await app.close();
   });
 });

@@ -1,3 +1,7 @@
+import { ConfigError } from './errors';
+
+export { ConfigError };
+
 /** Gateway settings, parsed once at start-up from the environment and frozen. */
 export interface GatewayConfig {
   /** Interface to bind; default 127.0.0.1 (containers set 0.0.0.0). */
@@ -8,11 +12,6 @@ export interface GatewayConfig {
 }
 
 const LEVELS: ReadonlyArray<GatewayConfig['logLevel']> = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'GATEWAY_ERR_CONFIG';
-}
 
 export function parsePort(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;

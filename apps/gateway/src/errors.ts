@@ -1,0 +1,60 @@
+/**
+ * The HTTP API's error catalogue: every error answer is `{ statusCode, code, error, message }` with a `code` from
+ * this table, and the OpenAPI document lists it. Codes are stable API; messages are for people and may change.
+ */
+export const API_ERRORS = {
+  VALIDATION_FAILED: { statusCode: 400, description: 'The body, query or path does not match the route’s schema.' },
+  INVALID_JSON: { statusCode: 400, description: 'The body is not well-formed JSON.' },
+  EMPTY_BODY: { statusCode: 400, description: 'The route needs a JSON body and none was sent.' },
+  UNAUTHENTICATED: { statusCode: 401, description: 'No API key, or one that is unknown or revoked (x-api-key).' },
+  NOT_FOUND: {
+    statusCode: 404,
+    description: 'No such route, or no such resource visible to the caller (never 403, so ids cannot be probed).',
+  },
+  METHOD_NOT_ALLOWED: { statusCode: 405, description: 'The route exists but not with this method.' },
+  PAYLOAD_TOO_LARGE: { statusCode: 413, description: 'The body is larger than the gateway accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, description: 'The body is not application/json.' },
+  RATE_LIMITED: { statusCode: 429, description: 'Too many requests for this API key; see retry-after.' },
+  INTERNAL: { statusCode: 500, description: 'An unexpected failure in the gateway; the order state is unchanged.' },
+  UNAVAILABLE: {
+    statusCode: 503,
+    description: 'The gateway cannot take the request now (overloaded, or Kafka/MySQL unreachable); nothing was done.',
+  },
+} as const satisfies Record<string, { statusCode: number; description: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** The JSON body of every error answer. */
+export interface ApiErrorBody {
+  statusCode: number;
+  code: ApiErrorCode;
+  error: string;
+  message: string;
+}
+
+/** An error the routes throw to answer with a catalogued code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly statusCode: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string = API_ERRORS[code].description,
+    /** Headers to send with the answer (retry-after, allow). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.statusCode = API_ERRORS[code].statusCode;
+  }
+}
+
+/** Errors of the gateway process itself (start-up), not of a request. */
+export const GATEWAY_ERROR_CODES = {
+  GATEWAY_ERR_CONFIG: 'An environment variable is missing or malformed; the message names it.',
+} as const;
+export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
+
+/** A setting the gateway cannot start with. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code: GatewayErrorCode = 'GATEWAY_ERR_CONFIG';
+}
