@@ -9,6 +9,8 @@ export const DB_ERROR_CODES = {
   DB_ERR_JOURNAL_CONFLICT:
     'A preload journal entry already exists for that offset: an ordering decision, once recorded, is never made again.',
   DB_ERR_SNAPSHOT_CORRUPT: 'A stored snapshot is incomplete or unreadable (missing chunks, bad gzip or JSON).',
+  DB_ERR_API_KEY_INVALID:
+    "An API key cannot be issued or listed for that input: the user id must be 1-64 characters of [A-Za-z0-9._:-] (the order commands' rule), a label 1-128 characters without control characters.",
 } as const;
 
 export type DbErrorCode = keyof typeof DB_ERROR_CODES;

@@ -8,7 +8,18 @@ export { createLeaseStore } from './leases';
 export type { LeaseAttempt, LeaseStore, WriteFence } from './leases';
 export { createPreloadJournal } from './preload-journal';
 export type { PreloadJournal, PreloadJournalEntry } from './preload-journal';
+export { createApiKeyStore, createApiKeyVerifier, parseApiKey } from './api-keys';
+export type {
+  ApiKeyInfo,
+  ApiKeyStore,
+  ApiKeyStoreOptions,
+  ApiKeyVerifier,
+  ApiKeyVerifierOptions,
+  CreatedApiKey,
+  VerifiedApiKey,
+} from './api-keys';
 export {
+  API_KEYS_TABLE,
   DEAD_LETTERS_TABLE,
   deadLetterRecord,
   INPUT_FRONTIER_TABLE,

@@ -34,6 +34,8 @@ describe('migrations (real MySQL/MariaDB)', () => {
       'trades.ix_trades_symbol_executed': 'symbol,executed_at',
       'trades.ix_trades_taker_user': 'taker_user_id,executed_at',
       'trades.ix_trades_maker_user': 'maker_user_id,executed_at',
+      'api_keys.PRIMARY': 'unique key_id',
+      'api_keys.ix_api_keys_user_created': 'user_id,created_at',
     });
     expect(Object.keys(byName).filter((k) => k.startsWith('trades.'))).toHaveLength(4);
   });
@@ -82,9 +84,12 @@ describe('migrations (real MySQL/MariaDB)', () => {
     expect(Number((await db('trades').whereIn('trade_id', ['case', 'CASE']).count({ n: '*' }))[0]?.['n'])).toBe(2);
   });
 
-  it('reverts cleanly', async () => {
+  it('reverts cleanly, and migrates up again', async () => {
     await migrateDownAll(db);
     expect(await db.schema.hasTable('orders')).toBe(false);
     expect(await db.schema.hasTable('trades')).toBe(false);
+    expect(await db.schema.hasTable('api_keys')).toBe(false);
+    expect(await migrateLatest(db)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await db.schema.hasTable('api_keys')).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import {
+  API_KEYS_TABLE,
   DEAD_LETTERS_TABLE,
   INPUT_FRONTIER_TABLE,
   LEASES_TABLE,
@@ -229,6 +230,29 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
     },
     async down(db) {
       await db.schema.dropTableIfExists(INPUT_FRONTIER_TABLE);
+    },
+  },
+  {
+    name: '20261124-009-api-keys',
+    async up(db) {
+      // The gateway's API keys: a public id and the SHA-256 of the secret, never the secret (see api-keys.ts).
+      // Revocation stamps revoked_at rather than deleting the row, so a revoked id is never issued again and its
+      // history stays readable.
+      await db.schema.createTable(API_KEYS_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.string('key_id', 32).primary();
+        t.string('user_id', 64).notNullable();
+        t.specificType('secret_hash', 'BINARY(32)').notNullable();
+        t.string('label', 128).nullable();
+        t.datetime('created_at', { precision: 3 }).notNullable().defaultTo(db.raw('CURRENT_TIMESTAMP(3)'));
+        t.datetime('revoked_at', { precision: 3 }).nullable();
+        // Listing a user's keys, oldest first. Verification reads by the primary key.
+        t.index(['user_id', 'created_at'], 'ix_api_keys_user_created');
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(API_KEYS_TABLE);
     },
   },
 ];
