@@ -1,4 +1,4 @@
-import { DB_ERROR_CODES, isConnectionError, isTransactionConflict } from './errors';
+import { DB_ERROR_CODES, isConnectionError, isDuplicateKey, isTransactionConflict } from './errors';
 import { createDb, parseDatabaseUrl } from './knex';
 import { orderRecord } from './tables';
 
@@ -39,6 +39,9 @@ describe('error classification', () => {
     expect(isConnectionError({ errno: 2013 })).toBe(true);
     expect(isConnectionError({ errno: 1213 })).toBe(false);
     expect(isConnectionError(undefined)).toBe(false);
+    expect(isDuplicateKey({ errno: 1062, code: 'ER_DUP_ENTRY' })).toBe(true);
+    expect(isDuplicateKey({ errno: 1213 })).toBe(false);
+    expect(isDuplicateKey(undefined)).toBe(false);
   });
 
   it('documents every code', () => {

@@ -2,7 +2,7 @@ import { CodedError } from '@shardex/contracts';
 
 /** Errors of the database adapter. */
 export const DB_ERROR_CODES = {
-  DB_ERR_CONFIG: 'The database URL or pool settings are invalid.',
+  DB_ERR_CONFIG: "The database URL, the pool settings or a store's options are invalid.",
   DB_ERR_MIGRATION: 'A migration failed; the message names it and the server error.',
   DB_ERR_FENCED:
     'A write was refused because the shard lease moved to another epoch: a newer writer owns the shard, this one must stop.',
@@ -11,6 +11,10 @@ export const DB_ERROR_CODES = {
   DB_ERR_SNAPSHOT_CORRUPT: 'A stored snapshot is incomplete or unreadable (missing chunks, bad gzip or JSON).',
   DB_ERR_API_KEY_INVALID:
     "An API key cannot be issued or listed for that input: the user id must be 1-64 characters of [A-Za-z0-9._:-] (the order commands' rule), a label 1-128 characters without control characters.",
+  DB_ERR_CLIENT_ORDER_INVALID:
+    "A clientOrderId store call was refused before reaching the database: the user id and order id must follow the order commands' id rule (1-64 characters of [A-Za-z0-9._:-]), the symbol theirs, the clientOrderId 1-64 printable ASCII characters without spaces, the command a non-empty string that fits a MEDIUMTEXT, and times valid dates within the DATETIME range.",
+  DB_ERR_ORDER_ID_TAKEN:
+    'A clientOrderId reservation named an order id that another reservation already holds: order ids are generated once per order and must never be reused, so this is a bug of the caller, not a retry.',
 } as const;
 
 export type DbErrorCode = keyof typeof DB_ERROR_CODES;
@@ -107,6 +111,11 @@ export function isConnectionError(err: unknown): boolean {
 export function isRowDataError(err: unknown): boolean {
   const errno = (err as DriverError | undefined)?.errno;
   return typeof errno === 'number' && ROW_DATA_ERRNOS.has(errno);
+}
+
+/** A unique or primary key already holds the value (ER_DUP_ENTRY: 1062 on MySQL and MariaDB alike). */
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as DriverError | undefined)?.errno === MYSQL_ERRNO.DUP_ENTRY;
 }
 
 /** The lease check of a write found another epoch in charge. */

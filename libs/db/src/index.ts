@@ -18,8 +18,18 @@ export type {
   CreatedApiKey,
   VerifiedApiKey,
 } from './api-keys';
+export { CLIENT_ORDER_ID_PATTERN, createClientOrderStore, MIN_CLIENT_ORDER_RETENTION_MS } from './client-orders';
+export type {
+  ClientOrder,
+  ClientOrderReservation,
+  ClientOrderReservationInput,
+  ClientOrderState,
+  ClientOrderStore,
+  ClientOrderStoreOptions,
+} from './client-orders';
 export {
   API_KEYS_TABLE,
+  CLIENT_ORDERS_TABLE,
   DEAD_LETTERS_TABLE,
   deadLetterRecord,
   INPUT_FRONTIER_TABLE,
@@ -42,6 +52,7 @@ export {
   DB_ERROR_CODES,
   DbError,
   isConnectionError,
+  isDuplicateKey,
   isFenced,
   isRowDataError,
   isTransactionConflict,

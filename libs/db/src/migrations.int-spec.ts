@@ -36,7 +36,11 @@ describe('migrations (real MySQL/MariaDB)', () => {
       'trades.ix_trades_maker_user': 'maker_user_id,executed_at',
       'api_keys.PRIMARY': 'unique key_id',
       'api_keys.ix_api_keys_user_created': 'user_id,created_at',
+      'client_orders.PRIMARY': 'unique user_id,client_order_id',
+      'client_orders.ux_client_orders_order_id': 'unique order_id',
+      'client_orders.ix_client_orders_created': 'created_at',
     });
+    expect(Object.keys(byName).filter((k) => k.startsWith('client_orders.'))).toHaveLength(3);
     expect(Object.keys(byName).filter((k) => k.startsWith('trades.'))).toHaveLength(4);
   });
 
@@ -89,7 +93,9 @@ describe('migrations (real MySQL/MariaDB)', () => {
     expect(await db.schema.hasTable('orders')).toBe(false);
     expect(await db.schema.hasTable('trades')).toBe(false);
     expect(await db.schema.hasTable('api_keys')).toBe(false);
+    expect(await db.schema.hasTable('client_orders')).toBe(false);
     expect(await migrateLatest(db)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await db.schema.hasTable('api_keys')).toBe(true);
+    expect(await db.schema.hasTable('client_orders')).toBe(true);
   });
 });

@@ -55,6 +55,7 @@ export const PRELOAD_JOURNAL_TABLE = 'engine_preload_journal';
 export const INPUT_FRONTIER_TABLE = 'engine_input_frontier';
 export const DEAD_LETTERS_TABLE = 'write_dead_letters';
 export const API_KEYS_TABLE = 'api_keys';
+export const CLIENT_ORDERS_TABLE = 'client_orders';
 
 const MIN_DATETIME_MS = Date.UTC(1000, 0, 1);
 const MAX_DATETIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

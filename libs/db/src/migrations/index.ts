@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import {
   API_KEYS_TABLE,
+  CLIENT_ORDERS_TABLE,
   DEAD_LETTERS_TABLE,
   INPUT_FRONTIER_TABLE,
   LEASES_TABLE,
@@ -253,6 +254,40 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
     },
     async down(db) {
       await db.schema.dropTableIfExists(API_KEYS_TABLE);
+    },
+  },
+  {
+    name: '20261124-010-client-orders',
+    async up(db) {
+      // The gateway's clientOrderId idempotency (see client-orders.ts): one row per (user, clientOrderId), holding
+      // the order id and the exact command sent for it, so a retry gets the original order, never a second one.
+      await db.schema.createTable(CLIENT_ORDERS_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.string('user_id', 64).notNullable();
+        t.string('client_order_id', 64).notNullable();
+        t.string('order_id', 64).notNullable();
+        t.string('symbol', 32).notNullable();
+        /** The JSON of the command as sent: a retry re-sends exactly this. */
+        t.specificType('command', 'MEDIUMTEXT').notNullable();
+        t.string('state', 8).notNullable();
+        t.datetime('created_at', { precision: 3 }).notNullable();
+        t.datetime('sent_at', { precision: 3 }).nullable();
+        t.primary(['user_id', 'client_order_id']);
+        // An order id belongs to one reservation only: a reused one is refused, never mapped twice.
+        t.unique(['order_id'], { indexName: 'ux_client_orders_order_id' });
+        // The purge deletes the oldest rows first, in bounded batches.
+        t.index(['created_at'], 'ix_client_orders_created');
+      });
+      // As in 20261123-007: MySQL 8.0.16+ and MariaDB 10.2+ both accept and enforce named CHECK constraints.
+      await db.raw(
+        `ALTER TABLE ?? ADD CONSTRAINT ck_client_orders_state CHECK (state IN ('pending', 'sent')),
+           ADD CONSTRAINT ck_client_orders_sent_at CHECK ((state = 'sent') = (sent_at IS NOT NULL))`,
+        [CLIENT_ORDERS_TABLE],
+      );
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(CLIENT_ORDERS_TABLE);
     },
   },
 ];
