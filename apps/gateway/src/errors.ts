@@ -6,6 +6,21 @@ export const API_ERRORS = {
   VALIDATION_FAILED: { statusCode: 400, description: 'The body, query or path does not match the route’s schema.' },
   INVALID_JSON: { statusCode: 400, description: 'The body is not well-formed JSON.' },
   EMPTY_BODY: { statusCode: 400, description: 'The route needs a JSON body and none was sent.' },
+  UNKNOWN_SYMBOL: { statusCode: 400, description: 'No instrument with this symbol is traded (see GET /v1/markets).' },
+  INVALID_PRICE: {
+    statusCode: 400,
+    description:
+      'The price is malformed, off the tick size or beyond the scale; the message starts with its MONEY_ERR_* code.',
+  },
+  INVALID_QUANTITY: {
+    statusCode: 400,
+    description:
+      'The quantity is malformed, off the lot size, beyond the scale or outside min/max; the message starts with its MONEY_ERR_* code.',
+  },
+  INVALID_ORDER: {
+    statusCode: 400,
+    description: 'The combination of type, time in force, price and post-only is not allowed.',
+  },
   UNAUTHENTICATED: { statusCode: 401, description: 'No API key, or one that is unknown or revoked (x-api-key).' },
   NOT_FOUND: {
     statusCode: 404,

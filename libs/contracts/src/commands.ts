@@ -59,6 +59,25 @@ export interface PlaceOrderPayload {
   selfTradePrevention?: StpMode;
 }
 
+/** The body of the gateway's `POST /v1/orders` (see placeOrderRequestSchema). */
+export interface PlaceOrderRequest {
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: 'limit' | 'market';
+  /** Required for limit orders, refused for market orders. */
+  price?: string;
+  quantity: string;
+  /** Default GTC for limit orders, IOC for market orders. */
+  timeInForce?: TimeInForce;
+  postOnly?: boolean;
+  /** The caller's own id: a retry with the same one never places a second order. */
+  clientOrderId?: string;
+  /** Self-trade prevention for this order; the instrument's default otherwise. */
+  stp?: StpMode;
+  /** `ack` (default): answer once Kafka has the command; `result`: wait briefly for the shard's outcome. */
+  responseType?: 'ack' | 'result';
+}
+
 export interface CancelOrderPayload {
   orderId: string;
   /** Must own the order. */

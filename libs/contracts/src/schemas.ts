@@ -118,3 +118,30 @@ export const eventEnvelopeSchema = {
     payload: { type: 'object' },
   },
 } as const;
+
+/** `clientOrderId` of the HTTP API: printable ASCII without spaces, as the idempotency store keeps it. */
+export const CLIENT_ORDER_ID_PATTERN = '^[\\x21-\\x7e]{1,64}$';
+
+/**
+ * The body of the gateway's `POST /v1/orders` (and of each entry of the batch endpoint): the shape traders know from
+ * Binance/Coinbase/OKX, lower-case side and type, amounts as decimal strings. Unknown properties are refused, so a
+ * misspelt field never silently falls back to a default.
+ */
+export const placeOrderRequestSchema = {
+  $id: 'shardex:PlaceOrderRequest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['symbol', 'side', 'type', 'quantity'],
+  properties: {
+    symbol,
+    side: { type: 'string', enum: ['buy', 'sell'] },
+    type: { type: 'string', enum: ['limit', 'market'] },
+    price: amount,
+    quantity: amount,
+    timeInForce: { type: 'string', enum: [...TIME_IN_FORCE] },
+    postOnly: { type: 'boolean' },
+    clientOrderId: { type: 'string', pattern: CLIENT_ORDER_ID_PATTERN },
+    stp: { type: 'string', enum: [...STP_MODES] },
+    responseType: { type: 'string', enum: ['ack', 'result'] },
+  },
+} as const;
