@@ -15,6 +15,10 @@ export const DB_ERROR_CODES = {
     "A clientOrderId store call was refused before reaching the database: the user id and order id must follow the order commands' id rule (1-64 characters of [A-Za-z0-9._:-]), the symbol theirs, the clientOrderId 1-64 printable ASCII characters without spaces, the command a non-empty string that fits a MEDIUMTEXT, and times valid dates within the DATETIME range.",
   DB_ERR_ORDER_ID_TAKEN:
     'A clientOrderId reservation named an order id that another reservation already holds: order ids are generated once per order and must never be reused, so this is a bug of the caller, not a retry.',
+  DB_ERR_INSTRUMENTS_INVALID:
+    "An instrument set was refused before reaching the database, all of it: the message (and the error's `problems`) lists every problem, each with its position and symbol — a spec that does not compile, a shard id that is not 1-64 characters of [A-Za-z0-9._:-], a symbol listed twice, a shard owning more instruments than one INITIALIZE_ENGINE carries, an empty set, a bad time or createdBy. Also a version to load that is not a positive integer.",
+  DB_ERR_INSTRUMENTS_CORRUPT:
+    'A stored instrument set cannot be read back whole: a spec is not JSON, no longer compiles or names another symbol, or instrument rows are missing; the message names the version and the symbol. Nothing is skipped: fix or republish the set.',
 } as const;
 
 export type DbErrorCode = keyof typeof DB_ERROR_CODES;

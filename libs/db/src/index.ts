@@ -27,12 +27,22 @@ export type {
   ClientOrderStore,
   ClientOrderStoreOptions,
 } from './client-orders';
+export { createInstrumentRegistry, InstrumentSetInvalidError } from './instruments';
+export type {
+  InstrumentAssignment,
+  InstrumentRegistry,
+  InstrumentRegistryOptions,
+  InstrumentSet,
+  InstrumentSetToPublish,
+} from './instruments';
 export {
   API_KEYS_TABLE,
   CLIENT_ORDERS_TABLE,
   DEAD_LETTERS_TABLE,
   deadLetterRecord,
   INPUT_FRONTIER_TABLE,
+  INSTRUMENT_SETS_TABLE,
+  INSTRUMENTS_TABLE,
   LEASES_TABLE,
   ORDER_IDENTITY_COLUMNS,
   ORDER_MUTABLE_COLUMNS,

@@ -39,7 +39,10 @@ describe('migrations (real MySQL/MariaDB)', () => {
       'client_orders.PRIMARY': 'unique user_id,client_order_id',
       'client_orders.ux_client_orders_order_id': 'unique order_id',
       'client_orders.ix_client_orders_created': 'created_at',
+      'instrument_sets.PRIMARY': 'unique version',
+      'instruments.PRIMARY': 'unique version,symbol',
     });
+    expect(Object.keys(byName).filter((k) => /^instrument(s|_sets)\./.test(k))).toHaveLength(2);
     expect(Object.keys(byName).filter((k) => k.startsWith('client_orders.'))).toHaveLength(3);
     expect(Object.keys(byName).filter((k) => k.startsWith('trades.'))).toHaveLength(4);
   });
@@ -94,8 +97,35 @@ describe('migrations (real MySQL/MariaDB)', () => {
     expect(await db.schema.hasTable('trades')).toBe(false);
     expect(await db.schema.hasTable('api_keys')).toBe(false);
     expect(await db.schema.hasTable('client_orders')).toBe(false);
+    expect(await db.schema.hasTable('instrument_sets')).toBe(false);
+    expect(await db.schema.hasTable('instruments')).toBe(false);
     expect(await migrateLatest(db)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await db.schema.hasTable('api_keys')).toBe(true);
     expect(await db.schema.hasTable('client_orders')).toBe(true);
+    expect(await db.schema.hasTable('instrument_sets')).toBe(true);
+    expect(await db.schema.hasTable('instruments')).toBe(true);
+  });
+
+  it('creates the instrument tables with their column types and a case-sensitive collation', async () => {
+    const [columns] = (await db.raw(
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLLATION_NAME AS coll
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN ('instrument_sets', 'instruments')
+        ORDER BY TABLE_NAME = 'instruments', ORDINAL_POSITION`,
+      [tdb.database],
+    )) as [Array<{ t: string; c: string; type: string; nullable: string; coll: string | null }>];
+    // MySQL 8 shows integer types without a display width (bigint unsigned), MariaDB with one: compare without.
+    const shown = columns.map(
+      (r) => `${r.t}.${r.c} ${r.type.toLowerCase().replace(/^(\w*int)\(\d+\)/, '$1')} ${r.nullable} ${r.coll ?? '-'}`,
+    );
+    expect(shown).toEqual([
+      'instrument_sets.version bigint unsigned NO -',
+      'instrument_sets.created_at datetime(3) NO -',
+      'instrument_sets.created_by varchar(128) YES utf8mb4_bin',
+      'instrument_sets.instrument_count int unsigned NO -',
+      'instruments.version bigint unsigned NO -',
+      'instruments.symbol varchar(32) NO utf8mb4_bin',
+      'instruments.shard_id varchar(64) NO utf8mb4_bin',
+      'instruments.spec text NO utf8mb4_bin',
+    ]);
   });
 });

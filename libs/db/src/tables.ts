@@ -56,6 +56,8 @@ export const INPUT_FRONTIER_TABLE = 'engine_input_frontier';
 export const DEAD_LETTERS_TABLE = 'write_dead_letters';
 export const API_KEYS_TABLE = 'api_keys';
 export const CLIENT_ORDERS_TABLE = 'client_orders';
+export const INSTRUMENT_SETS_TABLE = 'instrument_sets';
+export const INSTRUMENTS_TABLE = 'instruments';
 
 const MIN_DATETIME_MS = Date.UTC(1000, 0, 1);
 const MAX_DATETIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

@@ -4,6 +4,8 @@ import {
   CLIENT_ORDERS_TABLE,
   DEAD_LETTERS_TABLE,
   INPUT_FRONTIER_TABLE,
+  INSTRUMENT_SETS_TABLE,
+  INSTRUMENTS_TABLE,
   LEASES_TABLE,
   ORDERS_TABLE,
   PRELOAD_JOURNAL_TABLE,
@@ -288,6 +290,37 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
     },
     async down(db) {
       await db.schema.dropTableIfExists(CLIENT_ORDERS_TABLE);
+    },
+  },
+  {
+    name: '20261124-011-instruments',
+    async up(db) {
+      // The instrument registry (see instruments.ts): each `orchestrator init` stores its whole instrument set as
+      // a new version, with the shard owning each instrument; rows are never updated, old versions are pruned.
+      await db.schema.createTable(INSTRUMENT_SETS_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.bigInteger('version').unsigned().primary();
+        t.datetime('created_at', { precision: 3 }).notNullable();
+        t.string('created_by', 128).nullable();
+        t.integer('instrument_count').unsigned().notNullable();
+      });
+      // No foreign key: a version's rows are written and pruned in the same transaction as its set row, which is
+      // what keeps them together; a key would only add a parent-row check to each of thousands of inserts.
+      await db.schema.createTable(INSTRUMENTS_TABLE, (t) => {
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_bin');
+        t.bigInteger('version').unsigned().notNullable();
+        t.string('symbol', 32).notNullable();
+        t.string('shard_id', 64).notNullable();
+        /** The JSON of the InstrumentSpec as published (defaults not filled in). */
+        t.text('spec').notNullable();
+        t.primary(['version', 'symbol']);
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists(INSTRUMENTS_TABLE);
+      await db.schema.dropTableIfExists(INSTRUMENT_SETS_TABLE);
     },
   },
 ];
