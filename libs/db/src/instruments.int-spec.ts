@@ -106,9 +106,12 @@ describe('instrument registry (real MySQL/MariaDB)', () => {
     expect(loaded?.instruments[0]?.instrument).toMatchObject({ marketPriceBandBps: 500, tickUnits: 1, tickScale: 2 });
     expect(await registry.load(1)).toEqual(loaded);
 
-    // Stored as given: the operator's spec, not the one with defaults filled in.
+    // Stored normalised, every default filled in, so that a build with other defaults reads the same instrument.
     const stored = (await db(INSTRUMENTS_TABLE).where({ version: 1 }).orderBy('symbol')) as Array<{ spec: string }>;
-    expect(stored.map((r) => JSON.parse(r.spec) as unknown)).toEqual([BTC, ETH, SOL]);
+    expect(stored.map((r) => JSON.parse(r.spec) as unknown)).toEqual(
+      [BTC, ETH, SOL].map((s) => instrumentSpec(unwrap(compileInstrument(s)))),
+    );
+    expect(JSON.parse(stored[0]?.spec ?? '{}')).toMatchObject({ marketPriceBandBps: 500 });
     expect(await db(INSTRUMENT_SETS_TABLE).where({ version: 1 }).first()).toMatchObject({ instrument_count: 3 });
   });
 

@@ -1,5 +1,6 @@
 import {
   compileInstrument,
+  instrumentSpec,
   eventEnvelopeSchema,
   initializeEnginePayloadSchema,
   type Instrument,
@@ -158,9 +159,14 @@ function checkInstrumentSet(input: unknown): CheckedSet {
         );
       else perShard.set(shardId, (perShard.get(shardId) ?? 0) + 1);
       if (!compiled.ok || !shardOk) return;
-      // The spec as given (what the operator wrote), not with defaults filled in: load compiles it the same way.
-      // A compiled spec has only known fields, each bounded (amounts ≤ 64 characters): its JSON fits a TEXT easily.
-      rows.push({ symbol: compiled.value.symbol, shard_id: shardId, spec: JSON.stringify(spec) });
+      // The spec with every default filled in, as this build compiled it: a later build with other defaults still
+      // reads the instrument the shards were given (init broadcasts this same normalised form). Only known fields,
+      // each bounded (amounts ≤ 64 characters): its JSON fits a TEXT easily.
+      rows.push({
+        symbol: compiled.value.symbol,
+        shard_id: shardId,
+        spec: JSON.stringify(instrumentSpec(compiled.value)),
+      });
     });
     for (const [symbol, where] of positions)
       if (where.length > 1)
