@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { placeOrderPayloadSchema } from '@shardex/contracts';
 import type { Knex } from 'knex';
 import { DbError } from './errors';
+import { stringRule } from './string-rules';
 import { API_KEYS_TABLE } from './tables';
 
 /**
@@ -15,8 +16,7 @@ import { API_KEYS_TABLE } from './tables';
  */
 
 /** The user id rule of the order commands (libs/contracts), so a key is only issued to an id that can trade. */
-const USER_ID_SCHEMA = placeOrderPayloadSchema.properties.userId;
-const USER_ID_PATTERN = new RegExp(USER_ID_SCHEMA.pattern);
+const USER_ID = stringRule(placeOrderPayloadSchema.properties.userId);
 const LABEL_MAX_LENGTH = 128;
 // C0 and C1 control characters (newlines included): a label is shown on one line in lists and logs.
 // eslint-disable-next-line no-control-regex
@@ -88,16 +88,7 @@ export function parseApiKey(apiKey: unknown): { keyId: string; secret: string } 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 function checkUserId(userId: unknown): string {
-  if (
-    typeof userId !== 'string' ||
-    userId.length < USER_ID_SCHEMA.minLength ||
-    userId.length > USER_ID_SCHEMA.maxLength ||
-    !USER_ID_PATTERN.test(userId)
-  )
-    throw new DbError(
-      'DB_ERR_API_KEY_INVALID',
-      `user id must be ${USER_ID_SCHEMA.minLength}-${USER_ID_SCHEMA.maxLength} characters of ${USER_ID_SCHEMA.pattern}`,
-    );
+  if (!USER_ID.test(userId)) throw new DbError('DB_ERR_API_KEY_INVALID', `user id must be ${USER_ID.describe}`);
   return userId;
 }
 

@@ -1,6 +1,7 @@
 import { placeOrderPayloadSchema } from '@shardex/contracts';
 import type { Knex } from 'knex';
 import { DbError, isDuplicateKey } from './errors';
+import { stringRule } from './string-rules';
 import { CLIENT_ORDERS_TABLE, utcDatetime } from './tables';
 
 /**
@@ -16,10 +17,8 @@ import { CLIENT_ORDERS_TABLE, utcDatetime } from './tables';
  * re-sent exactly as stored — same orderId and commandId, which the engine de-duplicates — and then marked sent.
  */
 
-const ID_SCHEMA = placeOrderPayloadSchema.properties.userId;
-const ID_PATTERN = new RegExp(ID_SCHEMA.pattern);
-const SYMBOL_SCHEMA = placeOrderPayloadSchema.properties.symbol;
-const SYMBOL_PATTERN = new RegExp(SYMBOL_SCHEMA.pattern);
+const ID = stringRule(placeOrderPayloadSchema.properties.userId);
+const SYMBOL = stringRule(placeOrderPayloadSchema.properties.symbol);
 /** What a clientOrderId may be: 1-64 printable ASCII characters, no spaces (Coinbase's rule is looser; ours is a key). */
 export const CLIENT_ORDER_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
 /** A MEDIUMTEXT holds 2^24 - 1 bytes. */
@@ -90,13 +89,7 @@ function invalid(message: string): DbError {
 }
 
 function checkId(what: string, value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    value.length < ID_SCHEMA.minLength ||
-    value.length > ID_SCHEMA.maxLength ||
-    !ID_PATTERN.test(value)
-  )
-    throw invalid(`${what} must be ${ID_SCHEMA.minLength}-${ID_SCHEMA.maxLength} characters of ${ID_SCHEMA.pattern}`);
+  if (!ID.test(value)) throw invalid(`${what} must be ${ID.describe}`);
   return value;
 }
 
@@ -107,15 +100,7 @@ function checkClientOrderId(value: unknown): string {
 }
 
 function checkSymbol(value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    value.length < SYMBOL_SCHEMA.minLength ||
-    value.length > SYMBOL_SCHEMA.maxLength ||
-    !SYMBOL_PATTERN.test(value)
-  )
-    throw invalid(
-      `symbol must be ${SYMBOL_SCHEMA.minLength}-${SYMBOL_SCHEMA.maxLength} characters of ${SYMBOL_SCHEMA.pattern}`,
-    );
+  if (!SYMBOL.test(value)) throw invalid(`symbol must be ${SYMBOL.describe}`);
   return value;
 }
 

@@ -8,6 +8,7 @@ import {
 } from '@shardex/contracts';
 import type { Knex } from 'knex';
 import { DbError, isDuplicateKey, isTransactionConflict } from './errors';
+import { stringRule } from './string-rules';
 import { INSTRUMENT_SETS_TABLE, INSTRUMENTS_TABLE, utcDatetime } from './tables';
 
 /**
@@ -20,8 +21,7 @@ import { INSTRUMENT_SETS_TABLE, INSTRUMENTS_TABLE, utcDatetime } from './tables'
  */
 
 /** The shard id rule of the events (libs/contracts): every id the shard map accepts passes it. */
-const SHARD_ID_SCHEMA = eventEnvelopeSchema.properties.shardId;
-const SHARD_ID_PATTERN = new RegExp(SHARD_ID_SCHEMA.pattern);
+const SHARD_ID = stringRule(eventEnvelopeSchema.properties.shardId);
 /** One INITIALIZE_ENGINE carries at most this many instruments: a shard owning more could never be initialised. */
 const MAX_INSTRUMENTS_PER_SHARD = initializeEnginePayloadSchema.properties.instruments.maxItems;
 const CREATED_BY_MAX_LENGTH = 128;
@@ -147,15 +147,10 @@ function checkInstrumentSet(input: unknown): CheckedSet {
       if (symbol !== undefined) positions.set(symbol, [...(positions.get(symbol) ?? []), i]);
       const compiled = compileInstrument(spec);
       if (!compiled.ok) problems.push(`${at}: ${compiled.message}`);
-      const shardOk =
-        typeof shardId === 'string' &&
-        shardId.length >= SHARD_ID_SCHEMA.minLength &&
-        shardId.length <= SHARD_ID_SCHEMA.maxLength &&
-        SHARD_ID_PATTERN.test(shardId);
+      const shardOk = SHARD_ID.test(shardId);
       if (!shardOk)
         problems.push(
-          `${at}: instrument ${symbol ?? '?'}: shardId ${JSON.stringify(shardId) ?? 'undefined'} must be ` +
-            `${SHARD_ID_SCHEMA.minLength}-${SHARD_ID_SCHEMA.maxLength} characters of ${SHARD_ID_SCHEMA.pattern}`,
+          `${at}: instrument ${symbol ?? '?'}: shardId ${JSON.stringify(shardId) ?? 'undefined'} must be ${SHARD_ID.describe}`,
         );
       else perShard.set(shardId, (perShard.get(shardId) ?? 0) + 1);
       if (!compiled.ok || !shardOk) return;
