@@ -71,7 +71,10 @@ describe('Kafka broker restart under load (dedicated broker)', () => {
       const rows = await countRows(shard.db, 'orders');
       const stoppedAt = Date.now();
       await broker.stop();
-      await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
+      // timers may fire a millisecond early against Date.now(), so wait until the wall clock agrees
+      while (Date.now() - stoppedAt < OUTAGE_MS) {
+        await new Promise((r) => setTimeout(r, Math.max(1, OUTAGE_MS - (Date.now() - stoppedAt))));
+      }
       outages.push({ rows, downMs: Date.now() - stoppedAt });
       await broker.start();
       fatal = await metric(port, 'shardex_engine_fatal_errors_total');
