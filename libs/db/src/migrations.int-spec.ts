@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@shardex/testing';
 import { createDb, type Knex, migrateDownAll, migrateLatest, MIGRATIONS } from './index';
+import { migrationSource } from './migrations';
 
 describe('migrations (real MySQL/MariaDB)', () => {
   let tdb: TestDatabase;
@@ -30,10 +31,11 @@ describe('migrations (real MySQL/MariaDB)', () => {
       'orders.PRIMARY': 'unique order_id',
       'orders.ix_orders_user_status_created': 'user_id,status,created_at',
       'orders.ix_orders_symbol_created': 'symbol,created_at',
+      'orders.ix_orders_user_created': 'user_id,created_at',
       'trades.PRIMARY': 'unique trade_id',
-      'trades.ix_trades_symbol_executed': 'symbol,executed_at',
-      'trades.ix_trades_taker_user': 'taker_user_id,executed_at',
-      'trades.ix_trades_maker_user': 'maker_user_id,executed_at',
+      'trades.ix_trades_symbol_time': 'symbol,executed_at,shard_id,seq',
+      'trades.ix_trades_taker_time': 'taker_user_id,executed_at,shard_id,seq',
+      'trades.ix_trades_maker_time': 'maker_user_id,executed_at,shard_id,seq',
       'api_keys.PRIMARY': 'unique key_id',
       'api_keys.ix_api_keys_user_created': 'user_id,created_at',
       'client_orders.PRIMARY': 'unique user_id,client_order_id',
@@ -45,6 +47,7 @@ describe('migrations (real MySQL/MariaDB)', () => {
     expect(Object.keys(byName).filter((k) => /^instrument(s|_sets)\./.test(k))).toHaveLength(2);
     expect(Object.keys(byName).filter((k) => k.startsWith('client_orders.'))).toHaveLength(3);
     expect(Object.keys(byName).filter((k) => k.startsWith('trades.'))).toHaveLength(4);
+    expect(Object.keys(byName).filter((k) => k.startsWith('orders.'))).toHaveLength(4);
   });
 
   it('stores DECIMAL(36,18) exactly and returns it as a string', async () => {
@@ -104,6 +107,32 @@ describe('migrations (real MySQL/MariaDB)', () => {
     expect(await db.schema.hasTable('client_orders')).toBe(true);
     expect(await db.schema.hasTable('instrument_sets')).toBe(true);
     expect(await db.schema.hasTable('instruments')).toBe(true);
+  });
+
+  it('takes the query indexes of 20261124-012 back to the ones before it, and forth again', async () => {
+    const indexesOf = async (table: string) => {
+      const [rows] = (await db.raw(
+        `SELECT INDEX_NAME AS i, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS
+          WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME <> 'PRIMARY' GROUP BY INDEX_NAME ORDER BY INDEX_NAME`,
+        [tdb.database, table],
+      )) as [Array<{ i: string; cols: string }>];
+      return rows.map((r) => `${r.i}(${r.cols})`);
+    };
+    await migrateLatest(db);
+    const config = { migrationSource, tableName: 'shardex_migrations', name: '20261124-012-order-and-fill-queries' };
+    const after = { orders: await indexesOf('orders'), trades: await indexesOf('trades') };
+    await db.migrate.down(config);
+    expect(await indexesOf('orders')).toEqual([
+      'ix_orders_symbol_created(symbol,created_at)',
+      'ix_orders_user_status_created(user_id,status,created_at)',
+    ]);
+    expect(await indexesOf('trades')).toEqual([
+      'ix_trades_maker_user(maker_user_id,executed_at)',
+      'ix_trades_symbol_executed(symbol,executed_at)',
+      'ix_trades_taker_user(taker_user_id,executed_at)',
+    ]);
+    await db.migrate.up(config);
+    expect({ orders: await indexesOf('orders'), trades: await indexesOf('trades') }).toEqual(after);
   });
 
   it('creates the instrument tables with their column types and a case-sensitive collation', async () => {

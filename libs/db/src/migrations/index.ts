@@ -323,6 +323,46 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; up(db: Knex): Promise<voi
       await db.schema.dropTableIfExists(INSTRUMENT_SETS_TABLE);
     },
   },
+  {
+    name: '20261124-012-order-and-fill-queries',
+    async up(db) {
+      // The gateway's read side (see order-queries.ts). Each statement is one ALTER, so a failure leaves the table
+      // as it was rather than half changed; InnoDB adds and drops secondary indexes in place on both servers.
+      //
+      // orders: a user's orders newest first without a status filter. ix_orders_user_status_created cannot give
+      // that order (status comes before created_at), so the listing would sort every order the user ever placed on
+      // each page. created_at never changes, so this index costs one entry per new order and nothing on the many
+      // status updates. InnoDB appends the primary key (order_id) to it, which is the listing's tie-break.
+      await db.raw('ALTER TABLE ?? ADD INDEX ix_orders_user_created (user_id, created_at)', [ORDERS_TABLE]);
+      // trades: the listings order by (executed_at, shard_id, seq) — one taker command's trades share executed_at,
+      // and trade_id ('<shard>-<seq>') sorts seq 10 before seq 9 as a string. The three indexes of the first
+      // migration are replaced by the same ones with (shard_id, seq) appended, so the order and the page boundary
+      // come from the index (no sort of the user's whole history) at no extra index on the insert path.
+      await db.raw(
+        `ALTER TABLE ??
+           ADD INDEX ix_trades_symbol_time (symbol, executed_at, shard_id, seq),
+           ADD INDEX ix_trades_taker_time (taker_user_id, executed_at, shard_id, seq),
+           ADD INDEX ix_trades_maker_time (maker_user_id, executed_at, shard_id, seq),
+           DROP INDEX ix_trades_symbol_executed,
+           DROP INDEX ix_trades_taker_user,
+           DROP INDEX ix_trades_maker_user`,
+        [TRADES_TABLE],
+      );
+    },
+    async down(db) {
+      await db.raw(
+        `ALTER TABLE ??
+           ADD INDEX ix_trades_symbol_executed (symbol, executed_at),
+           ADD INDEX ix_trades_taker_user (taker_user_id, executed_at),
+           ADD INDEX ix_trades_maker_user (maker_user_id, executed_at),
+           DROP INDEX ix_trades_symbol_time,
+           DROP INDEX ix_trades_taker_time,
+           DROP INDEX ix_trades_maker_time`,
+        [TRADES_TABLE],
+      );
+      await db.raw('ALTER TABLE ?? DROP INDEX ix_orders_user_created', [ORDERS_TABLE]);
+    },
+  },
 ];
 
 type Migration = (typeof MIGRATIONS)[number];
