@@ -19,6 +19,10 @@ export const DB_ERROR_CODES = {
     "An instrument set was refused before reaching the database, all of it: the message (and the error's `problems`) lists every problem, each with its position and symbol — a spec that does not compile, a shard id that is not 1-64 characters of [A-Za-z0-9._:-], a symbol listed twice, a shard owning more instruments than one INITIALIZE_ENGINE carries, an empty set, a bad time or createdBy. Also a version to load that is not a positive integer.",
   DB_ERR_INSTRUMENTS_CORRUPT:
     'A stored instrument set cannot be read back whole: a spec is not JSON, no longer compiles or names another symbol, or instrument rows are missing; the message names the version and the symbol. Nothing is skipped: fix or republish the set.',
+  DB_ERR_QUERY_INVALID:
+    "An order, fill or trade query was refused before reaching the database: the user id and order id must follow the order commands' id rule (1-64 characters of [A-Za-z0-9._:-]), the symbol theirs, a status filter a non-empty list of order statuses, and the limit an integer from 1 to the store's maximum (500 by default).",
+  DB_ERR_CURSOR_INVALID:
+    'A page cursor was refused before reaching the database: it is not one that this listing handed out (malformed, altered, or from another listing). Ask for the first page again.',
 } as const;
 
 export type DbErrorCode = keyof typeof DB_ERROR_CODES;

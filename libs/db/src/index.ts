@@ -35,6 +35,18 @@ export type {
   InstrumentSet,
   InstrumentSetToPublish,
 } from './instruments';
+export { createOrderQueries, MAX_PAGE_LIMIT } from './order-queries';
+export type {
+  Fill,
+  FillListOptions,
+  FillPage,
+  Liquidity,
+  OrderListOptions,
+  OrderPage,
+  OrderQueries,
+  OrderQueriesOptions,
+  PublicTrade,
+} from './order-queries';
 export {
   API_KEYS_TABLE,
   CLIENT_ORDERS_TABLE,
