@@ -63,6 +63,10 @@ describe('dead letters', () => {
       commandId: 'c1',
     });
     expect(sniffOrder(Buffer.from('{"payload":{"orderId":""}}'))).toEqual({});
+    // A malformed CANCEL_ALL_ORDERS names no order: it goes to the dead-letter topic, like any unnamed poison.
+    expect(
+      sniffOrder(Buffer.from('{"commandId":"c2","code":"CANCEL_ALL_ORDERS","payload":{"userId":"u","symbol":"s"}}')),
+    ).toEqual({});
     expect(sniffOrder(Buffer.from('null'))).toEqual({});
     expect(sniffOrder(null)).toEqual({});
   });

@@ -1,5 +1,5 @@
 import { type Command, encodeCommand } from '@shardex/contracts';
-import { placeOrder, TEST } from '@shardex/contracts/testing';
+import { cancelAllOrders, placeOrder, TEST } from '@shardex/contracts/testing';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { startShard } from './app';
@@ -112,6 +112,62 @@ describe('shard engine (real Kafka + MySQL)', () => {
       .map((e) => e.code);
     expect(codes.filter((c) => c === 'TRADE')).toHaveLength(3);
     expect(new Set(bySeq(h.events).map((e) => e.seq)).size).toBe(bySeq(h.events).length);
+  });
+
+  it('cancels all of one user’s open orders on a symbol in one command: events and rows; a malformed one is dead-lettered', async () => {
+    h = await setUp();
+    const { router, producer } = h;
+    await router.broadcastToAllShards(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [TEST] } }));
+    await router.broadcastToAllShards(cmd({ code: 'START_ENGINE', payload: {} }));
+    for (const c of [
+      placeOrder({ orderId: 'a-s2', userId: 'alice', side: 'SELL', price: '102', quantity: '1' }),
+      placeOrder({ orderId: 'a-s1', userId: 'alice', side: 'SELL', price: '101', quantity: '3' }),
+      placeOrder({ orderId: 'a-b1', userId: 'alice', side: 'BUY', price: '98', quantity: '2' }),
+      placeOrder({ orderId: 'b-s1', userId: 'bob', side: 'SELL', price: '101', quantity: '1' }),
+      placeOrder({ orderId: 'c-b1', userId: 'carol', side: 'BUY', price: '101', quantity: '1' }), // fills 1 of a-s1
+    ])
+      await router.sendToShard(c);
+    const all = cancelAllOrders('alice', 'TEST', 'cancel-all-alice');
+    await router.sendToShard(all);
+    // Malformed: dead-lettered (it names no order), and the shard goes on.
+    const bad = encodeCommand(cancelAllOrders('alice', 'TEST', 'cancel-all-bad'));
+    await producer.send({ topic: h.topics.name('input'), ...bad, value: bad.value.replace('"alice"', '"al ice"') });
+    await router.sendToShard(cancelAllOrders('alice', 'TEST', 'cancel-all-again'));
+    await until('the second cancel-all answered', () => h?.events.some((e) => e.commandId === 'cancel-all-again'));
+
+    const answers = bySeq(h.events)
+      .filter((e) => e.commandId?.startsWith('cancel-all-'))
+      .map((e) =>
+        e.code === 'ORDER_CANCELED'
+          ? `${e.commandId} CANCELED ${e.payload.orderId} ${e.payload.filledQuantity}+${e.payload.canceledQuantity}`
+          : e.code === 'ORDER_REJECTED'
+            ? `${e.commandId} REJECTED ${e.payload.reason}`
+            : `${e.commandId} ${e.code}`,
+      );
+    // Book priority: bids best first, then asks best first (not the order alice placed them in).
+    expect(answers).toEqual([
+      'cancel-all-alice CANCELED a-b1 0+2',
+      'cancel-all-alice CANCELED a-s1 1+2',
+      'cancel-all-alice CANCELED a-s2 0+1',
+      'cancel-all-again REJECTED ORDER_NOT_FOUND',
+    ]);
+    await until('dead letter', () => h && h.dlq.length >= 1);
+    expect(h.dlq).toEqual([
+      expect.objectContaining({ headers: expect.objectContaining({ [DLQ_CODE]: 'CODEC_ERR_SCHEMA' }) }),
+    ]);
+    const status = async () =>
+      (await h?.db('orders').orderBy('order_id').select('order_id', 'status', 'filled_quantity', 'reason'))?.map((o) =>
+        `${o.order_id} ${o.status} ${Number(o.filled_quantity)} ${o.reason ?? ''}`.trim(),
+      );
+    await until('rows', async () => (await status())?.filter((r) => r.includes('CANCELED')).length === 3);
+    expect(await status()).toEqual([
+      'a-b1 CANCELED 0 USER',
+      'a-s1 CANCELED 1 USER',
+      'a-s2 CANCELED 0 USER',
+      'b-s1 NEW 0',
+      'c-b1 FILLED 1',
+    ]);
+    expect((await h.shard.node.whenActive()).state).toBe('RUNNING');
   });
 
   it('dead-letters undecodable input, rejects malformed orders it can name, and carries on', async () => {

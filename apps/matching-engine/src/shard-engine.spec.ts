@@ -10,7 +10,7 @@ import {
 import { TEST } from '@shardex/contracts/testing';
 import type { WriteBuffer } from '@shardex/write-buffer';
 import { createEngineMetrics } from './metrics';
-import { ShardEngine } from './shard-engine';
+import { DLQ_CODE, ShardEngine } from './shard-engine';
 import {
   FakeConsumer,
   FakeJournal,
@@ -58,6 +58,16 @@ function orders(n: number, seed: number): Command[] {
     const symbol = r() < 0.5 ? 'TEST' : 'TWO';
     if (r() < 0.2 && i > 5) {
       const target = Math.floor(r() * i);
+      // One cancel in five cancels all of a user's orders on the symbol (no extra draw: the stream stays the same).
+      if (target % 5 === 0) {
+        out.push({
+          commandId: `x${i}`,
+          code: 'CANCEL_ALL_ORDERS',
+          issuedAt: 1_000 + i,
+          payload: { userId: `u${target % 4}`, symbol },
+        });
+        continue;
+      }
       out.push({
         commandId: `x${i}`,
         code: 'CANCEL_ORDER',
@@ -310,6 +320,58 @@ describe('shard engine (logic, fake ports)', () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it('carries CANCEL_ALL_ORDERS through to events and rows, and dead-letters a malformed one', async () => {
+    const w = new World();
+    w.send('pre', lifecycle('init', 'INITIALIZE_ENGINE'));
+    w.send('pre', lifecycle('start', 'START_ENGINE'));
+    const place = (orderId: string, userId: string, side: 'BUY' | 'SELL', price: string, symbol = 'TEST') =>
+      w.send('in', {
+        commandId: `p-${orderId}`,
+        code: 'PLACE_ORDER',
+        issuedAt: 1_000,
+        payload: { orderId, userId, symbol, side, type: 'LIMIT', timeInForce: 'GTC', price, quantity: '2' },
+      });
+    place('a1', 'alice', 'BUY', '99');
+    place('b1', 'bob', 'BUY', '99');
+    place('a2', 'alice', 'SELL', '101');
+    place('a3', 'alice', 'BUY', '98', 'TWO');
+    const all = (commandId: string): Command => ({
+      commandId,
+      code: 'CANCEL_ALL_ORDERS',
+      issuedAt: 1_001,
+      payload: { userId: 'alice', symbol: 'TEST' },
+    });
+    w.send('in', all('all-1'));
+    w.raw('in', JSON.stringify({ ...all('all-bad'), payload: { userId: 'alice' } }), 'TEST');
+    w.send('in', all('all-1')); // redelivered
+    w.send('in', all('all-2')); // nothing left to cancel
+    const run = await w.incarnation();
+    await run.consumer.drain({ random: rng(41), maxBatch: 3 });
+    await run.writeBuffer.flush();
+    expect(run.fatal).toEqual([]);
+    const answers = w
+      .output()
+      .filter((e) => e.commandId?.startsWith('all-'))
+      .map((e) =>
+        e.code === 'ORDER_CANCELED'
+          ? `${e.commandId} CANCELED ${e.payload.orderId}`
+          : e.code === 'ORDER_REJECTED'
+            ? `${e.commandId} REJECTED ${e.payload.reason}`
+            : e.code,
+      );
+    expect(answers).toEqual([
+      'all-1 CANCELED a1',
+      'all-1 CANCELED a2',
+      'all-1 REJECTED DUPLICATE_COMMAND',
+      'all-2 REJECTED ORDER_NOT_FOUND',
+    ]);
+    const rows = [...w.tables.orders.values()].map((r) => `${r.orderId} ${r.status} ${r.reason ?? ''}`.trim()).sort();
+    expect(rows).toEqual(['a1 CANCELED USER', 'a2 CANCELED USER', 'a3 NEW', 'b1 NEW']);
+    const dlq = w.topics.logs.get('dlq') ?? [];
+    expect(dlq.map((m) => m.headers[DLQ_CODE])).toEqual(['CODEC_ERR_SCHEMA']);
+    expect(w.metrics.deadLettered).toBe(1);
   });
 
   it('accepts gaps in input offsets (transaction markers, aborted records) without stalling', async () => {

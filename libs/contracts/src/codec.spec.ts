@@ -10,9 +10,11 @@ import {
   LIFECYCLE_KEY,
 } from './codec';
 import {
+  type CancelAllOrdersPayload,
   type CancelOrderPayload,
   type Command,
   COMMAND_CODES,
+  isLifecycleCommand,
   MAX_ISSUED_AT,
   ORDER_TYPES,
   type PlaceOrderPayload,
@@ -24,7 +26,7 @@ import type { EngineEvent } from './events';
 import { type InstrumentSpec, MAX_OPEN_ORDERS_LIMIT, STP_MODES } from './instrument';
 import { MAX_SCALE } from './money';
 import { commandEnvelopeSchema, commandPayloadSchemas, eventEnvelopeSchema } from './schemas';
-import { placeOrder, TEST } from './testing';
+import { cancelAllOrders, placeOrder, TEST } from './testing';
 
 const place = placeOrder({ orderId: 'o-1', price: '100', quantity: '5' });
 
@@ -52,6 +54,41 @@ describe('command codec', () => {
     const msg = encodeCommand(init);
     expect(msg.key).toBe('lifecycle');
     expect(decodeCommand(msg)).toEqual({ ok: true, value: init });
+  });
+
+  it('round-trips CANCEL_ALL_ORDERS under its symbol, like the other order commands', () => {
+    const all = cancelAllOrders('alice', 'BTC-USDT');
+    const msg = encodeCommand(all);
+    expect(msg.key).toBe('BTC-USDT');
+    expect(msg.headers).toEqual({ [HEADER_CODE]: 'CANCEL_ALL_ORDERS', [HEADER_VERSION]: '1' });
+    expect(decodeCommand({ ...msg, key: Buffer.from(msg.key), value: Buffer.from(msg.value) })).toEqual({
+      ok: true,
+      value: all,
+    });
+  });
+
+  const all = encodeCommand(cancelAllOrders('alice', 'TEST'));
+  const allWith = (payload: unknown) => ({
+    ...all,
+    value: JSON.stringify({ ...(JSON.parse(all.value) as object), payload }),
+  });
+  it.each([
+    ['no userId', allWith({ symbol: 'TEST' }), 'CODEC_ERR_SCHEMA'],
+    ['no symbol', allWith({ userId: 'alice' }), 'CODEC_ERR_SCHEMA'],
+    ['an empty userId', allWith({ userId: '', symbol: 'TEST' }), 'CODEC_ERR_SCHEMA'],
+    ['a userId with a space', allWith({ userId: 'a b', symbol: 'TEST' }), 'CODEC_ERR_SCHEMA'],
+    ['a lower-case symbol', { ...allWith({ userId: 'alice', symbol: 'test' }), key: 'test' }, 'CODEC_ERR_SCHEMA'],
+    // An orderId would suggest a single cancel: refused rather than ignored.
+    ['an orderId', allWith({ userId: 'alice', symbol: 'TEST', orderId: 'o-1' }), 'CODEC_ERR_SCHEMA'],
+    ['a numeric userId', allWith({ userId: 7, symbol: 'TEST' }), 'CODEC_ERR_SCHEMA'],
+    ['the lifecycle key', { ...all, key: LIFECYCLE_KEY }, 'CODEC_ERR_HEADER_MISMATCH'],
+    [
+      'a CANCEL_ORDER header',
+      { ...all, headers: { ...all.headers, [HEADER_CODE]: 'CANCEL_ORDER' } },
+      'CODEC_ERR_HEADER_MISMATCH',
+    ],
+  ])('refuses a CANCEL_ALL_ORDERS with %s', (_why, msg, expected) => {
+    expect(decodeCommand(msg)).toMatchObject({ ok: false, code: expected });
   });
 
   const encoded = encodeCommand(place);
@@ -150,6 +187,7 @@ describe('command codec fuzzing with command-shaped input', () => {
     { requiredKeys: ['orderId', 'userId', 'symbol', 'side', 'type', 'timeInForce', 'quantity'] },
   );
   const cancelPayload: fc.Arbitrary<CancelOrderPayload> = fc.record({ orderId: id, userId: id, symbol });
+  const cancelAllPayload: fc.Arbitrary<CancelAllOrdersPayload> = fc.record({ userId: id, symbol });
   const instrument: fc.Arbitrary<InstrumentSpec> = fc.record(
     {
       symbol,
@@ -185,6 +223,7 @@ describe('command codec fuzzing with command-shaped input', () => {
   const validCommand: fc.Arbitrary<Command> = fc.oneof(
     fc.record({ ...envelope, code: fc.constant('PLACE_ORDER' as const), payload: placePayload }),
     fc.record({ ...envelope, code: fc.constant('CANCEL_ORDER' as const), payload: cancelPayload }),
+    fc.record({ ...envelope, code: fc.constant('CANCEL_ALL_ORDERS' as const), payload: cancelAllPayload }),
     fc.record({
       ...envelope,
       code: fc.constant('INITIALIZE_ENGINE' as const),
@@ -353,11 +392,18 @@ describe('command codec fuzzing with command-shaped input', () => {
     expect(eventEnvelopeSchema.properties.seq.maximum).toBe(Number.MAX_SAFE_INTEGER);
   });
 
-  it('round-trips every valid command of every code', () => {
+  it('generates commands of every code (a new code is fuzzed too, or this fails)', () => {
+    const codes = new Set(fc.sample(validCommand, { numRuns: 500, seed: 1 }).map((c) => c.code));
+    expect([...codes].sort()).toEqual([...COMMAND_CODES].sort());
+  });
+
+  it('round-trips every valid command of every code, keyed by its symbol or the lifecycle key', () => {
     fc.assert(
       fc.property(validCommand, (command) => {
         expect(conformsAsCommand(command)).toBeUndefined();
         expect(decodeCommand(encodeCommand(command))).toEqual({ ok: true, value: command });
+        const symbol = (command.payload as { symbol?: string }).symbol;
+        expect(encodeCommand(command).key).toBe(isLifecycleCommand(command) ? LIFECYCLE_KEY : symbol);
       }),
       { numRuns: 300 },
     );

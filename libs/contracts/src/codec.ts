@@ -1,5 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import { COMMAND_CODES, type Command, type CommandCode } from './commands';
+import { COMMAND_CODES, type Command, type CommandCode, isLifecycleCommand } from './commands';
 import { type CodecErrorCode, fail, ok, type Result } from './errors';
 import { EVENT_CODES, type EngineEvent } from './events';
 import { commandEnvelopeSchema, commandPayloadSchemas, eventEnvelopeSchema } from './schemas';
@@ -77,8 +77,9 @@ function readVersioned(
   return ok({ body: body as Record<string, unknown>, code: header(msg, HEADER_CODE) });
 }
 
+/** The Kafka key of a command: its symbol for an order command (one partition order per symbol), else LIFECYCLE_KEY. */
 export function commandKey(command: Command): string {
-  return command.code === 'PLACE_ORDER' || command.code === 'CANCEL_ORDER' ? command.payload.symbol : LIFECYCLE_KEY;
+  return isLifecycleCommand(command) ? LIFECYCLE_KEY : command.payload.symbol;
 }
 
 export function encodeCommand(command: Command): EncodedMessage {

@@ -3,6 +3,7 @@ import type { InstrumentSpec, StpMode } from './instrument';
 export const COMMAND_CODES = [
   'PLACE_ORDER',
   'CANCEL_ORDER',
+  'CANCEL_ALL_ORDERS',
   'INITIALIZE_ENGINE',
   'START_ENGINE',
   'STOP_ENGINE',
@@ -86,6 +87,24 @@ export interface CancelOrderPayload {
 }
 
 /**
+ * Cancels every open order of `userId` on `symbol` in one step (the gateway's `DELETE /v1/orders?symbol=`). Keyed
+ * and routed by `symbol` like the other order commands, and de-duplicated by `commandId` like them.
+ * - Each open order gets an ORDER_CANCELED (reason USER), in the book's priority order: bids best price first, then
+ *   asks best price first, and time priority (FIFO) within a price level. That order is a function of the book
+ *   alone, so a shard restored from a snapshot emits the same events as one that never stopped.
+ * - No open order of the user on the symbol: one ORDER_REJECTED with ORDER_NOT_FOUND, as CANCEL_ORDER answers for
+ *   an order that is not open (and as Binance answers a cancel-all with none). Every command gets an answer, so a
+ *   caller waiting for the outcome hears "nothing to cancel" rather than silence. The command is still remembered
+ *   for de-duplication.
+ * - An unknown symbol is rejected with UNKNOWN_SYMBOL; a shard that is not RUNNING with ENGINE_NOT_RUNNING.
+ */
+export interface CancelAllOrdersPayload {
+  /** Whose orders: only this user's open orders are canceled. */
+  userId: string;
+  symbol: string;
+}
+
+/**
  * Declarative: `instruments` is the shard's complete instrument set, applied all or nothing.
  * - A listed symbol the shard does not have is added; one it has is updated, except that its tick size, lot size
  *   and scales cannot change while it has open orders, and its min/max quantity and open-order caps cannot be set
@@ -108,13 +127,20 @@ export interface StopEnginePayload {
 
 export type PlaceOrderCommand = CommandBase<'PLACE_ORDER', PlaceOrderPayload>;
 export type CancelOrderCommand = CommandBase<'CANCEL_ORDER', CancelOrderPayload>;
+export type CancelAllOrdersCommand = CommandBase<'CANCEL_ALL_ORDERS', CancelAllOrdersPayload>;
 export type InitializeEngineCommand = CommandBase<'INITIALIZE_ENGINE', InitializeEnginePayload>;
 export type StartEngineCommand = CommandBase<'START_ENGINE', StartEnginePayload>;
 export type StopEngineCommand = CommandBase<'STOP_ENGINE', StopEnginePayload>;
 
 export type Command =
-  PlaceOrderCommand | CancelOrderCommand | InitializeEngineCommand | StartEngineCommand | StopEngineCommand;
-export type OrderCommand = PlaceOrderCommand | CancelOrderCommand;
+  | PlaceOrderCommand
+  | CancelOrderCommand
+  | CancelAllOrdersCommand
+  | InitializeEngineCommand
+  | StartEngineCommand
+  | StopEngineCommand;
+/** Commands for one symbol: keyed by `payload.symbol` and sent to the input topic of the shard that owns it. */
+export type OrderCommand = PlaceOrderCommand | CancelOrderCommand | CancelAllOrdersCommand;
 export type LifecycleCommand = InitializeEngineCommand | StartEngineCommand | StopEngineCommand;
 
 export function isLifecycleCommand(c: Command): c is LifecycleCommand {

@@ -30,7 +30,8 @@ export const REJECT_REASONS = {
   INVALID_QUANTITY: 'The quantity failed validation; `detail` has the money error code.',
   INVALID_ORDER: 'The combination of type, time in force, price and flags is not allowed.',
   POST_ONLY_WOULD_TAKE: 'A post-only order would have traded on arrival.',
-  ORDER_NOT_FOUND: 'No open order with this id (never placed, already filled, canceled or expired).',
+  ORDER_NOT_FOUND:
+    'No open order with this id (never placed, already filled, canceled or expired); for CANCEL_ALL_ORDERS, the user has no open order on the symbol.',
   NOT_ORDER_OWNER: 'The order belongs to another user.',
   MALFORMED_COMMAND: 'The message could not be decoded; `detail` has the codec error code.',
   INVALID_INSTRUMENTS: 'INITIALIZE_ENGINE carried an invalid instrument list.',

@@ -41,6 +41,14 @@ export const cancelOrderPayloadSchema = {
   properties: { orderId: id, userId: id, symbol },
 } as const;
 
+export const cancelAllOrdersPayloadSchema = {
+  $id: 'shardex:CancelAllOrdersPayload',
+  type: 'object',
+  additionalProperties: false,
+  required: ['userId', 'symbol'],
+  properties: { userId: id, symbol },
+} as const;
+
 export const instrumentSpecSchema = {
   $id: 'shardex:InstrumentSpec',
   type: 'object',
@@ -86,6 +94,7 @@ export const stopEnginePayloadSchema = reasonOnly('StopEnginePayload');
 export const commandPayloadSchemas = {
   PLACE_ORDER: placeOrderPayloadSchema,
   CANCEL_ORDER: cancelOrderPayloadSchema,
+  CANCEL_ALL_ORDERS: cancelAllOrdersPayloadSchema,
   INITIALIZE_ENGINE: initializeEnginePayloadSchema,
   START_ENGINE: startEnginePayloadSchema,
   STOP_ENGINE: stopEnginePayloadSchema,

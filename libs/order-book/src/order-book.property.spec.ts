@@ -13,7 +13,7 @@ import type { BookSnapshot, OrderTuple } from './snapshot';
 
 // Properties over random command streams: three symbols (one with small open-order caps), three users, prices
 // around 100, every order type, time in force, post-only and STP mode; cancels of earlier (possibly closed or
-// unknown) orders; repeated commands, reused order ids, stale and out-of-order issuedAt against a short
+// unknown) orders; cancel-alls of a user's orders on a symbol (possibly none, or an unknown symbol); repeated commands, reused order ids, stale and out-of-order issuedAt against a short
 // de-duplication window; and STOP / INITIALIZE (adding and removing symbols) / START mid-stream.
 
 const WINDOW_MS = 40;
@@ -48,6 +48,8 @@ type Gen =
       skew: number;
     }
   | { kind: 'cancel'; target: number; user: number; symbol: number; dt: number; skew: number }
+  /** CANCEL_ALL_ORDERS of `user` on SYMBOLS[symbol], or on an unknown symbol past the list. */
+  | { kind: 'cancelAll'; user: number; symbol: number; dt: number; skew: number }
   /** The command at `target` again: the same one (a redelivery), or with a new issuedAt. */
   | { kind: 'repeat'; target: number; sameTime: boolean; dt: number }
   /** A placement reusing the order id of an earlier one, under a new command id. */
@@ -92,6 +94,19 @@ const genCommand: fc.Arbitrary<Gen> = fc.oneof(
       target: fc.nat({ max: 400 }),
       user: fc.integer({ min: 1, max: 3 }),
       symbol: fc.integer({ min: 0, max: 2 }),
+      dt,
+      skew,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('cancelAll' as const),
+      user: fc.integer({ min: 1, max: 3 }),
+      symbol: fc.oneof(
+        { weight: 9, arbitrary: fc.integer({ min: 0, max: 2 }) },
+        { weight: 1, arbitrary: fc.constant(3) },
+      ),
       dt,
       skew,
     }),
@@ -156,6 +171,13 @@ function toCommands(gens: Gen[]): Command[] {
           userId: right ? `u${o.user}` : `u${g.user}`,
           symbol: SYMBOLS[right ? o.symbol : g.symbol] as string,
         },
+      });
+    } else if (g.kind === 'cancelAll') {
+      cmds.push({
+        commandId: `k${i}`,
+        code: 'CANCEL_ALL_ORDERS',
+        issuedAt,
+        payload: { userId: `u${g.user}`, symbol: SYMBOLS[g.symbol] ?? 'NOPE' },
       });
     } else if (g.kind === 'repeat') {
       const earlier = cmds[2 + (g.target % Math.max(1, cmds.length - 2))];
@@ -421,6 +443,48 @@ describe('order book properties', () => {
     );
   });
 
+  it('cancels all: exactly the user’s open orders on the symbol, in the order a snapshot lists them, or says none', () => {
+    const gates = ['ENGINE_NOT_RUNNING', 'STALE_COMMAND', 'DUPLICATE_COMMAND'];
+    fc.assert(
+      fc.property(streams, (gens) => {
+        run(toCommands(gens), (book, events, c, before) => {
+          if (c.code !== 'CANCEL_ALL_ORDERS') return;
+          const { userId, symbol } = c.payload;
+          const outcome = events.map((e) =>
+            e.code === 'ORDER_CANCELED'
+              ? `CANCELED ${e.payload.orderId} ${e.payload.filledQuantity}+${e.payload.canceledQuantity} ${e.payload.reason}`
+              : e.code === 'ORDER_REJECTED'
+                ? `REJECTED ${e.payload.reason}`
+                : e.code,
+          );
+          const after = book.snapshot().books;
+          if (outcome.length === 1 && gates.some((g) => outcome[0] === `REJECTED ${g}`)) {
+            expect(after).toEqual(before.books);
+            return;
+          }
+          const listed = before.books.find((b) => b.symbol === symbol);
+          if (listed === undefined) {
+            expect(outcome).toEqual(['REJECTED UNKNOWN_SYMBOL']);
+            return;
+          }
+          const mine = listed.orders.filter((o) => o[1] === userId);
+          expect(outcome).toEqual(
+            mine.length === 0
+              ? ['REJECTED ORDER_NOT_FOUND']
+              : mine.map(([id, , , , qty, filled]) => `CANCELED ${id} ${filled}+${qty - filled} USER`),
+          );
+          expect(events.every((e) => e.commandId === c.commandId)).toBe(true);
+          expect(after).toEqual(
+            before.books.map((b) =>
+              b.symbol === symbol ? { ...b, orders: b.orders.filter((o) => o[1] !== userId) } : b,
+            ),
+          );
+        });
+      }),
+      runs,
+    );
+  });
+
   it('never trades a user with itself unless the incoming order said NONE', () => {
     fc.assert(
       fc.property(streams, (gens) => {
@@ -578,7 +642,7 @@ describe('order book properties, per order type', () => {
         let engineTime = 0;
         let memory: Array<{ t: number; commandId: string; orderId?: string }> = [];
         run(toCommands(gens), (book, events, c, before) => {
-          if (c.code !== 'PLACE_ORDER' && c.code !== 'CANCEL_ORDER') return;
+          if (c.code !== 'PLACE_ORDER' && c.code !== 'CANCEL_ORDER' && c.code !== 'CANCEL_ALL_ORDERS') return;
           const reasons = events.filter((e) => e.code === 'ORDER_REJECTED').map((e) => e.payload.reason);
           if (before.state !== 'RUNNING') {
             expect(reasons).toEqual(['ENGINE_NOT_RUNNING']);

@@ -248,9 +248,17 @@ describe('restore reads version-1 snapshots', () => {
         issuedAt: 2_000,
         payload: { orderId: 's1', userId: 'u2', symbol: 'TEST' },
       },
+      // The per-user lists of open orders are derived on restore, from version 1 too.
+      { commandId: 'ka', code: 'CANCEL_ALL_ORDERS', issuedAt: 2_000, payload: { userId: 'u3', symbol: 'TEST' } },
+      { commandId: 'kb', code: 'CANCEL_ALL_ORDERS', issuedAt: 2_000, payload: { userId: 'u1', symbol: 'OTHER' } },
     ] as Command[];
     const run = (b: OrderBook) => [...next.flatMap((c) => b.apply(c)), ...b.takeDepthEvents()];
-    expect(JSON.stringify(run(upgraded))).toBe(JSON.stringify(run(original)));
+    const events = run(upgraded);
+    expect(JSON.stringify(events)).toBe(JSON.stringify(run(original)));
+    expect(events.filter((e) => e.commandId === 'ka' || e.commandId === 'kb').map((e) => e.code)).toEqual([
+      'ORDER_CANCELED',
+      'ORDER_CANCELED',
+    ]);
   });
 
   it('takes the window for a version-1 snapshot from the options, and refuses a bad one', () => {

@@ -63,6 +63,8 @@ const sell = (
 ) => place(book, { orderId, side: 'SELL', price, quantity, ...extra });
 const cancel = (book: OrderBook, orderId: string, userId = 'u1', symbol = 'TEST') =>
   lines(book.apply(cmd({ code: 'CANCEL_ORDER', payload: { orderId, userId, symbol } })));
+const cancelAll = (book: OrderBook, userId = 'u1', symbol = 'TEST') =>
+  lines(book.apply(cmd({ code: 'CANCEL_ALL_ORDERS', payload: { userId, symbol } })));
 
 function line(e: EngineEvent): string {
   switch (e.code) {
@@ -400,6 +402,165 @@ describe('cancel', () => {
       'FILLED x 2',
     ]);
     expect(depth(book)).toEqual({ bids: [], asks: [] });
+  });
+});
+
+describe('cancel all of a user’s orders on a symbol', () => {
+  /**
+   * u1's orders on TEST arriving in an order unlike their priority, u2's between them, one of u1's partly filled,
+   * and one of u1's on OTHER.
+   */
+  function mixed(): OrderBook {
+    const book = running([TEST, { ...TEST, symbol: 'OTHER' }]);
+    sell(book, 's1', '102', '1');
+    buy(book, 'b1', '98', '1');
+    sell(book, 's2', '101', '3');
+    buy(book, 'b2', '99', '2');
+    buy(book, 'x', '99', '1', { userId: 'u2' });
+    buy(book, 'b3', '99', '1');
+    expect(buy(book, 't', '101', '1', { userId: 'u2' })).toContain('UPDATED s2 filled=1 left=2');
+    sell(book, 'y', '101', '1', { userId: 'u2' });
+    place(book, { orderId: 'o1', symbol: 'OTHER', price: '50' });
+    book.takeDepthEvents();
+    return book;
+  }
+  const all = (userId = 'u1', symbol = 'TEST') =>
+    cmd<Command>({ code: 'CANCEL_ALL_ORDERS', payload: { userId, symbol } });
+
+  it('cancels every open order of the user on the symbol in book priority, and nothing else', () => {
+    const book = mixed();
+    const c = all();
+    const events = book.apply(c);
+    // Bids best price first, FIFO within a price (b2 before b3), then asks best price first.
+    expect(lines(events)).toEqual([
+      'CANCELED b2 filled=0 canceled=2 USER',
+      'CANCELED b3 filled=0 canceled=1 USER',
+      'CANCELED b1 filled=0 canceled=1 USER',
+      'CANCELED s2 filled=1 canceled=2 USER',
+      'CANCELED s1 filled=0 canceled=1 USER',
+    ]);
+    const first = (events[0] as EngineEvent).seq;
+    expect(events.map((e) => [e.seq, e.commandId])).toEqual(events.map((_, i) => [first + i, c.commandId]));
+    expect(depth(book)).toEqual({ bids: ['1@99'], asks: ['1@101'] });
+    expect(book.openOrderCount).toBe(3);
+    // One DEPTH for the changed book, as after a single cancel; OTHER did not change.
+    expect(lines(book.takeDepthEvents(5))).toEqual(['DEPTH TEST bids=[["99","1"]] asks=[["101","1"]]']);
+    expect(cancelAll(book, 'u1', 'OTHER')).toEqual(['CANCELED o1 filled=0 canceled=1 USER']);
+  });
+
+  it('cancels in the same order in a book restored from a snapshot (its arrival order is not in the snapshot)', () => {
+    const a = mixed();
+    const b = OrderBook.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    const c = all();
+    expect(b.apply(c)).toEqual(a.apply(c));
+    expect(b.takeDepthEvents()).toEqual(a.takeDepthEvents());
+    expect(b.snapshot()).toEqual(a.snapshot());
+  });
+
+  it('answers ORDER_NOT_FOUND when the user has no open order there, changing nothing but remembering the command', () => {
+    const book = mixed();
+    const none = all('u3');
+    const seq = book.lastSeq + 1;
+    expect(book.apply(none)).toEqual([
+      {
+        shardId: 'shard-1',
+        seq,
+        code: 'ORDER_REJECTED',
+        commandId: none.commandId,
+        payload: { userId: 'u3', symbol: 'TEST', reason: 'ORDER_NOT_FOUND', message: 'u3 has no open order on TEST' },
+      },
+    ]);
+    expect(book.takeDepthEvents()).toEqual([]);
+    expect(book.snapshot().recent.at(-1)).toEqual([none.issuedAt, none.commandId]);
+    expect(lines(book.apply(none))).toEqual(['REJECTED - DUPLICATE_COMMAND']);
+    expect(cancelAll(book)).toHaveLength(5);
+    expect(cancelAll(book)).toEqual(['REJECTED - ORDER_NOT_FOUND']);
+  });
+
+  it('applies a command id once: a repeat cancels nothing, not even orders placed since', () => {
+    const book = mixed();
+    const c = all();
+    expect(book.apply(c)).toHaveLength(5);
+    buy(book, 'b4', '97', '1');
+    expect(lines(book.apply(c))).toEqual(['REJECTED - DUPLICATE_COMMAND']);
+    expect(depth(book)).toEqual({ bids: ['1@99', '1@97'], asks: ['1@101'] });
+  });
+
+  it('refuses an unknown symbol, a shard that is not running and a stale command', () => {
+    const book = running();
+    buy(book, 'a', '99', '1');
+    expect(cancelAll(book, 'u1', 'NOPE')).toEqual(['REJECTED - UNKNOWN_SYMBOL']);
+    book.apply(cmd({ code: 'STOP_ENGINE', payload: {} }));
+    const recent = book.snapshot().recent;
+    expect(cancelAll(book)).toEqual(['REJECTED - ENGINE_NOT_RUNNING']);
+    expect(book.snapshot().recent).toEqual(recent); // not remembered: it may be sent again once running
+
+    const small = new OrderBook({ shardId: 's', dedupWindowMs: 10 });
+    small.apply(cmd({ code: 'INITIALIZE_ENGINE', payload: { instruments: [TEST] } }));
+    small.apply(cmd({ code: 'START_ENGINE', payload: {} }));
+    small.apply({
+      commandId: 'p',
+      code: 'PLACE_ORDER',
+      issuedAt: 100,
+      payload: { ...order, orderId: 'a', price: '1' },
+    });
+    const stale = {
+      commandId: 'ca',
+      code: 'CANCEL_ALL_ORDERS',
+      issuedAt: 89,
+      payload: { userId: 'u1', symbol: 'TEST' },
+    };
+    expect(lines(small.apply(stale as Command))).toEqual(['REJECTED - STALE_COMMAND']);
+    expect(lines(small.apply({ ...stale, issuedAt: 90 } as Command))).toEqual(['CANCELED a filled=0 canceled=1 USER']);
+  });
+
+  it('frees the user’s open-order slots, in the live book and in its snapshot', () => {
+    const book = running([{ ...TEST, maxOpenOrdersPerUser: 2 }]);
+    buy(book, 'a', '90', '1');
+    sell(book, 'b', '110', '1');
+    expect(buy(book, 'c', '91', '1')).toEqual(['REJECTED c MAX_OPEN_ORDERS_PER_USER']);
+    expect(cancelAll(book)).toHaveLength(2);
+    expect(book.openOrderCount).toBe(0);
+    expect(buy(book, 'c', '91', '1')).toEqual(['ACCEPTED c']);
+    expect(buy(book, 'd', '92', '1')).toEqual(['ACCEPTED d']);
+    const restored = OrderBook.restore(JSON.parse(JSON.stringify(book.snapshot())));
+    expect(cancelAll(restored)).toEqual(['CANCELED d filled=0 canceled=1 USER', 'CANCELED c filled=0 canceled=1 USER']);
+    expect(buy(restored, 'e', '93', '1')).toEqual(['ACCEPTED e']);
+  });
+
+  it('cancels a user’s 1,000 orders among another user’s, exactly those, in the order a snapshot lists them', () => {
+    const book = running();
+    let r = 7;
+    const next = () => (r = (r * 1_103_515_245 + 12_345) % 2_147_483_648);
+    for (let i = 0; i < 2000; i++) {
+      const side = next() % 2 === 0 ? 'BUY' : 'SELL';
+      const price = String(side === 'BUY' ? 1 + (next() % 49) : 51 + (next() % 49));
+      const userId = i % 2 === 0 ? 'u1' : 'u2';
+      expect(place(book, { orderId: `o${i}`, userId, side, price })).toEqual([`ACCEPTED o${i}`]);
+    }
+    const listed = book.snapshot().books[0]?.orders ?? [];
+    const mine = listed.filter((o) => o[1] === 'u1').map((o) => `CANCELED ${o[0]} filled=0 canceled=1 USER`);
+    expect(mine).toHaveLength(1000);
+    expect(cancelAll(book)).toEqual(mine);
+    expect(book.snapshot().books[0]?.orders).toEqual(listed.filter((o) => o[1] === 'u2'));
+  });
+
+  it('rejects junk payloads without throwing', () => {
+    const book = running();
+    buy(book, 'a', '99', '1');
+    const bad = { toString: 1, valueOf: 1 };
+    const apply = (payload: unknown) =>
+      book.apply({ commandId: `j${++n}`, code: 'CANCEL_ALL_ORDERS', issuedAt: 0, payload } as Command);
+    expect(lines(apply(null))).toEqual(['REJECTED - UNKNOWN_SYMBOL']);
+    expect(lines(apply('x'))).toEqual(['REJECTED - UNKNOWN_SYMBOL']);
+    expect(lines(apply({ userId: 'u1', symbol: bad }))).toEqual(['REJECTED - UNKNOWN_SYMBOL']);
+    const [e] = apply({ userId: bad, symbol: 'TEST' });
+    expect(e?.payload).toStrictEqual({
+      symbol: 'TEST',
+      reason: 'ORDER_NOT_FOUND',
+      message: 'object has no open order on TEST',
+    });
+    expect(depth(book)).toEqual({ bids: ['1@99'], asks: [] });
   });
 });
 

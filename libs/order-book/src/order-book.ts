@@ -1,4 +1,5 @@
 import {
+  type CancelAllOrdersCommand,
   type CancelOrderCommand,
   type Command,
   compileInstrument,
@@ -152,7 +153,7 @@ class SymbolBook {
       tally = new UserTally();
       this.users.set(o.userId, tally);
     }
-    tally.count++;
+    tally.add(o);
     o.tally = tally;
     this.open++;
   }
@@ -162,7 +163,8 @@ class SymbolBook {
     const tally = o.tally;
     if (tally !== null) {
       o.tally = null;
-      if (--tally.count === 0) this.users.delete(o.userId);
+      tally.remove(o);
+      if (tally.count === 0) this.users.delete(o.userId);
     }
     this.open--;
   }
@@ -295,6 +297,9 @@ export class OrderBook {
         break;
       case 'CANCEL_ORDER':
         if (this.admit(command)) this.cancel(command);
+        break;
+      case 'CANCEL_ALL_ORDERS':
+        if (this.admit(command)) this.cancelAll(command);
         break;
       case 'INITIALIZE_ENGINE':
       case 'START_ENGINE':
@@ -761,6 +766,41 @@ export class OrderBook {
     this.emitCanceled(o, book, 'USER');
   }
 
+  /**
+   * Cancels every open order of the user on the symbol (see CancelAllOrdersPayload for the contract). The user's
+   * list on the book (UserTally) holds exactly those orders, so this costs O(k log k) for the user's k orders
+   * whatever the size of the book; a scan of the book would cost every resting order of every user, on the one
+   * thread that matches the whole shard.
+   */
+  private cancelAll(command: CancelAllOrdersCommand): void {
+    const p = command.payload;
+    const book = p ? this.books.get(p.symbol) : undefined;
+    if (!p || !book) {
+      this.reject(p ?? {}, 'UNKNOWN_SYMBOL', `no instrument "${shown(p?.symbol)}" on ${this.shardId}`);
+      return;
+    }
+    const tally = book.users.get(p.userId);
+    if (tally === undefined) {
+      // A rejection rather than silence: every command gets an answer naming it, so a caller waiting for the
+      // outcome (the gateway's result mode) learns at once that there was nothing to cancel, instead of timing out
+      // on an engine that said nothing; the de-duplication memory has the command all the same (admit did that).
+      // Binance answers a cancel-all without open orders with its "unknown order" error too; a gateway that
+      // prefers Coinbase's empty list can map this reason to one.
+      this.reject(p, 'ORDER_NOT_FOUND', `${shown(p.userId)} has no open order on ${p.symbol}`);
+      return;
+    }
+    const orders: RestingOrder[] = [];
+    for (let o = tally.head; o !== null; o = o.userNext) orders.push(o);
+    // Book priority, a function of the book alone: the list's own order (arrival into the book) is not kept by a
+    // snapshot, so a restored shard would cancel in another order and its events would differ from the original
+    // run's. The sort is stable and the list keeps each level's FIFO order (see UserTally), so ties stay FIFO.
+    orders.sort(byPriority);
+    for (const o of orders) {
+      this.removeResting(book, o.side === BUY ? book.bids : book.asks, o);
+      this.emitCanceled(o, book, 'USER');
+    }
+  }
+
   /** Order ids are shard-wide; a cancel must also name the order's own symbol. */
   private onBook(book: SymbolBook, o: RestingOrder): boolean {
     return o.level !== null && o.level.owner === (o.side === BUY ? book.bids : book.asks);
@@ -1008,6 +1048,15 @@ const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';
 const isIntIn = (v: unknown, min: number, max: number): v is number =>
   Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 const validWindow = (ms: unknown): ms is number => isIntIn(ms, 1, MAX_DEDUP_WINDOW_MS);
+
+/**
+ * Priority of two orders of one book, as a snapshot lists them: bids before asks, the better price first. Orders of
+ * one level compare equal: a stable sort leaves them in the order it was given.
+ */
+function byPriority(a: RestingOrder, b: RestingOrder): number {
+  if (a.side !== b.side) return a.side - b.side;
+  return a.side === BUY ? b.priceTicks - a.priceTicks : a.priceTicks - b.priceTicks;
+}
 
 /** Whether a `side` order with limit `limit` trades against a resting price `price`. */
 function crosses(side: SideCode, limit: number, price: number): boolean {

@@ -1,4 +1,4 @@
-import type { CancelOrderCommand, PlaceOrderCommand, PlaceOrderPayload } from '../commands';
+import type { CancelAllOrdersCommand, CancelOrderCommand, PlaceOrderCommand, PlaceOrderPayload } from '../commands';
 import type { InstrumentSpec } from '../instrument';
 
 /** Test fixtures and builders (the `@shardex/contracts/testing` entry; never imported by production code). */
@@ -60,5 +60,15 @@ export function cancelOrder(orderId: string, userId = 'u1', symbol = 'TEST'): Ca
     code: 'CANCEL_ORDER',
     issuedAt: 1_700_000_000_000,
     payload: { orderId, userId, symbol },
+  };
+}
+
+export function cancelAllOrders(userId = 'u1', symbol = 'TEST', commandId?: string): CancelAllOrdersCommand {
+  counter++;
+  return {
+    commandId: commandId ?? `xa-${userId}-${counter}`,
+    code: 'CANCEL_ALL_ORDERS',
+    issuedAt: 1_700_000_000_000,
+    payload: { userId, symbol },
   };
 }
