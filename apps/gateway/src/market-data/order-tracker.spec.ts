@@ -96,6 +96,17 @@ describe('OrderTracker', () => {
     expect(wait.value).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '0.4', complete: true });
     expect(wait.value?.fills).toHaveLength(1);
 
+    // Fills without the taker's closing event: more is coming, whatever the batch says.
+    const traded = probe(tracker.wait('o3', 5_000));
+    tracker.onEvent(P0, ev.accepted({ orderId: 'o3' }));
+    tracker.onEvent(P0, ev.trade({ takerOrderId: 'o3', makerOrderId: 'm1', quantity: '0.4' }));
+    tracker.onBatchEnd(P0, true);
+    await tick();
+    expect(traded.settled).toBe(false);
+    tracker.onEvent(P0, ev.filled('o3', '1.000', 'place:o3'));
+    await tick();
+    expect(traded.value).toMatchObject({ status: 'FILLED', complete: true });
+
     const rest = probe(tracker.wait('o2', 5_000));
     tracker.onEvent(P0, ev.accepted({ orderId: 'o2' }));
     tracker.onBatchEnd(P0, true);

@@ -18,10 +18,11 @@ import { MarketDataError } from './errors';
  * ORDER_FILLED, ORDER_CANCELED (self-trade prevention), ORDER_EXPIRED (IOC, FOK, market) or ORDER_UPDATED
  * (PARTIALLY_FILLED: the rest went on the book). So:
  *   1. ORDER_REJECTED, or a closing event of the taker, completes it at once;
- *   2. otherwise (accepted, resting untouched: status NEW) it completes when the next event on the same partition
- *      belongs to another command (or to none: DEPTH), or when the partition's batch ends at the high watermark —
- *      everything written so far was read, and the engine writes a command's events together. A batch that ends
- *      below the high watermark (a fetch cut short by its byte limit) does not complete it: the rest follows.
+ *   2. an order that traded always gets such a closing event, so fills without one mean "more to come";
+ *   3. otherwise (accepted, nothing traded: it rests untouched, status NEW) it completes when the next event on the
+ *      same partition belongs to another command (or to none: DEPTH), or when the partition's batch ends at the high
+ *      watermark — everything written so far was read, and the engine writes a command's events together. A batch
+ *      that ends below the high watermark (a fetch cut short by its byte limit) does not complete it.
  * All events of a place command carry its symbol, so they share a partition (events are keyed by symbol).
  *
  * The promise never rejects: on timeout (or stop, or abort) it resolves with what was seen so far, marked
@@ -154,6 +155,7 @@ export class OrderTracker {
   /** Takes one (de-duplicated) event read from `partition` (any stable name of the topic-partition). */
   onEvent(partition: string, event: EngineEvent): void {
     const open = this.openOn.get(partition);
+    // A command's events are contiguous: another command's event ends the open one, whatever it has seen.
     if (open && open.commandId !== event.commandId) this.complete(open);
     if (event.commandId === undefined || !event.commandId.startsWith(PLACE_PREFIX)) return;
     const tracked = this.byCommand.get(event.commandId);
@@ -167,7 +169,8 @@ export class OrderTracker {
   /** A partition's batch was handled; `atTail`: it ended at the partition's high watermark. */
   onBatchEnd(partition: string, atTail: boolean): void {
     const open = this.openOn.get(partition);
-    if (open && atTail) this.complete(open);
+    // With fills, the taker's closing event is still to come (rule 2), even if the producer split the command.
+    if (open && atTail && open.outcome?.fills.length === 0) this.complete(open);
   }
 
   /** Ends every wait (the feed stops): each resolves with what it has, incomplete. */
