@@ -20,6 +20,11 @@ export interface BatchControl {
    * the offsets in between are lost, not a gap.
    */
   fetchedOffset: string;
+  /**
+   * The partition's high watermark when the batch was fetched: the offset the next record written will get. A batch
+   * whose last offset is `highWatermark - 1` reached everything written so far. Absent where unknown (test fakes).
+   */
+  highWatermark?: string;
   /** False once the consumer is stopping or the batch is stale (a rebalance or seek): stop and return. */
   shouldContinue(): boolean;
   /** Keeps the group membership alive during long work; throws when the group is rebalancing (then stop the batch). */
@@ -160,6 +165,7 @@ export function createKafkaConsumer({
           const last = await handler(messages, {
             // kafkajs sets it on every batch but leaves it out of its type declarations.
             fetchedOffset: (batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? messages[0]?.offset ?? '0',
+            highWatermark: batch.highWatermark,
             shouldContinue: () => isRunning() && !isStale(),
             heartbeat,
           });

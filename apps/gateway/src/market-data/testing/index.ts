@@ -1,0 +1,2 @@
+export { FakeEventConsumer } from './fake-event-consumer';
+export { ShardEvents } from './shard-events';
