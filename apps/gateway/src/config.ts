@@ -1,29 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { parseShardMap, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { ConfigError } from './errors';
 
 export { ConfigError };
 
 /** Gateway settings, parsed once at start-up from the environment and frozen. */
 export interface GatewayConfig {
-  /** Interface to bind; default 127.0.0.1 (containers set 0.0.0.0). */
+  /** Interface to bind (HOST); default 127.0.0.1 (containers set 0.0.0.0). */
   readonly host: string;
-  /** HTTP port; default 8080. */
+  /** HTTP port (PORT); default 8080, 0 for any free port. */
   readonly port: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** KAFKA_BROKERS: host:port[,host:port...]. */
+  readonly kafkaBrokers: readonly string[];
+  /** MYSQL_URL: mysql://user:password@host:port/database. */
+  readonly mysqlUrl: string;
+  /** SHARD_MAP_FILE, SHARD_MAP or SHARD_COUNT, exactly as the shards read them. */
+  readonly shardMap: ShardMap;
+  /** BODY_LIMIT_BYTES: larger bodies are refused with 413 before they are parsed; default 64 KiB. */
+  readonly bodyLimitBytes: number;
+  /** RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS per API key (default 100 per 1,000 ms); 429 beyond. */
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowMs: number;
+  /** RESULT_TIMEOUT_MS: how long `responseType: "result"` waits for the shard's events; default 2,000. */
+  readonly resultTimeoutMs: number;
+  /** PRODUCER_LINGER_MS: how long a command waits for others to share its produce request; default 2. */
+  readonly producerLingerMs: number;
+  /** PRODUCER_MAX_BATCH_RECORDS: a produce request carries at most this many commands; default 500. */
+  readonly producerMaxBatchRecords: number;
+  /** API_KEY_CACHE_TTL_MS: how long a key's verdict is cached — the bound on how late a revocation bites; default 2,000. */
+  readonly apiKeyCacheTtlMs: number;
+  /** CLIENT_ORDER_RETENTION_MS: how long a clientOrderId stays bound to its order (≥ 24 h); default 7 days. */
+  readonly clientOrderRetentionMs: number;
+  /** INSTRUMENTS_POLL_MS: how often the instrument registry is checked for a new version; default 5,000. */
+  readonly instrumentsPollMs: number;
+  /** MAX_EVENT_LOOP_DELAY_MS: above this event-loop delay the gateway answers 503 (under-pressure); default 500. */
+  readonly maxEventLoopDelayMs: number;
+  /** SHUTDOWN_GRACE_MS: how long a shutdown waits for in-flight requests and produces; default 10,000. */
+  readonly shutdownGraceMs: number;
 }
 
 const LEVELS: ReadonlyArray<GatewayConfig['logLevel']> = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DAY_MS = 24 * 3600_000;
 
 export function parsePort(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535)
-    throw new ConfigError(`${name} must be a port number (1-65535), got "${raw}"`);
+  // 0: any free port (tests, several gateways on one host behind a discovery layer).
+  if (!/^\d+$/.test(raw) || port > 65535)
+    throw new ConfigError(`${name} must be a port number (0-65535), got "${raw}"`);
   return port;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer ${min}-${max}, got "${raw}"`);
+  return n;
+}
+
+/** `readFile` is injectable so tests need no files; the default reads SHARD_MAP_FILE from disk. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): GatewayConfig {
   const logLevel = (env['LOG_LEVEL'] ?? 'info') as GatewayConfig['logLevel'];
   if (!LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
-  return Object.freeze({ host: env['HOST'] ?? '127.0.0.1', port: parsePort('PORT', env['PORT'], 8080), logLevel });
+  const kafkaBrokers = (env['KAFKA_BROKERS'] ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (kafkaBrokers.length === 0 || kafkaBrokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b)))
+    throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
+  const mysqlUrl = env['MYSQL_URL'] ?? '';
+  if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl))
+    throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
+  let shardMap: ShardMap;
+  try {
+    const file = env['SHARD_MAP_FILE'];
+    shardMap = file ? parseShardMap(readFile(file), /\.ya?ml$/i.test(file) ? 'yaml' : 'json') : shardMapFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(`shard map: ${(err as Error).message}`);
+  }
+  return Object.freeze({
+    host: env['HOST'] ?? '127.0.0.1',
+    port: parsePort('PORT', env['PORT'], 8080),
+    logLevel,
+    kafkaBrokers: Object.freeze(kafkaBrokers),
+    mysqlUrl,
+    shardMap,
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 100, 1, 10_000_000),
+    rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 1_000, 100, 3_600_000),
+    resultTimeoutMs: int(env, 'RESULT_TIMEOUT_MS', 2_000, 1, 10_000),
+    producerLingerMs: int(env, 'PRODUCER_LINGER_MS', 2, 0, 1_000),
+    producerMaxBatchRecords: int(env, 'PRODUCER_MAX_BATCH_RECORDS', 500, 1, 10_000),
+    apiKeyCacheTtlMs: int(env, 'API_KEY_CACHE_TTL_MS', 2_000, 0, 60_000),
+    clientOrderRetentionMs: int(env, 'CLIENT_ORDER_RETENTION_MS', 7 * DAY_MS, DAY_MS, 365 * DAY_MS),
+    instrumentsPollMs: int(env, 'INSTRUMENTS_POLL_MS', 5_000, 100, 3_600_000),
+    maxEventLoopDelayMs: int(env, 'MAX_EVENT_LOOP_DELAY_MS', 500, 10, 60_000),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
+  });
 }

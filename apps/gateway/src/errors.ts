@@ -21,12 +21,38 @@ export const API_ERRORS = {
     statusCode: 400,
     description: 'The combination of type, time in force, price and post-only is not allowed.',
   },
+  INVALID_CURSOR: {
+    statusCode: 400,
+    description: 'The cursor is not one this API returned (pass `nextCursor` as is).',
+  },
   UNAUTHENTICATED: { statusCode: 401, description: 'No API key, or one that is unknown or revoked (x-api-key).' },
   NOT_FOUND: {
     statusCode: 404,
     description: 'No such route, or no such resource visible to the caller (never 403, so ids cannot be probed).',
   },
   METHOD_NOT_ALLOWED: { statusCode: 405, description: 'The route exists but not with this method.' },
+  ORDER_NOT_OPEN: {
+    statusCode: 409,
+    description: 'The order is already filled, canceled, expired or rejected: there is nothing left to cancel.',
+  },
+  POST_ONLY_WOULD_TAKE: { statusCode: 409, description: 'The shard refused a post-only order that would have traded.' },
+  MAX_OPEN_ORDERS: {
+    statusCode: 409,
+    description: 'The shard refused the order: the symbol’s open-order cap is reached.',
+  },
+  MAX_OPEN_ORDERS_PER_USER: {
+    statusCode: 409,
+    description: 'The shard refused the order: your open-order cap on this symbol is reached.',
+  },
+  ENGINE_NOT_RUNNING: {
+    statusCode: 409,
+    description: 'The shard refused the order because it is not trading (stopped or not started).',
+  },
+  ORDER_REJECTED: {
+    statusCode: 409,
+    description: 'The shard refused the order for another reason; the message starts with the engine’s reason.',
+  },
+  URI_TOO_LONG: { statusCode: 414, description: 'A path parameter is longer than any valid id or symbol.' },
   PAYLOAD_TOO_LARGE: { statusCode: 413, description: 'The body is larger than the gateway accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, description: 'The body is not application/json.' },
   RATE_LIMITED: { statusCode: 429, description: 'Too many requests for this API key; see retry-after.' },
@@ -45,6 +71,7 @@ export interface ApiErrorBody {
   code: ApiErrorCode;
   error: string;
   message: string;
+  orderId?: string;
 }
 
 /** An error the routes throw to answer with a catalogued code. */
@@ -56,6 +83,8 @@ export class ApiError extends Error {
     message: string = API_ERRORS[code].description,
     /** Headers to send with the answer (retry-after, allow). */
     readonly headers: Readonly<Record<string, string>> = {},
+    /** Set when the answer concerns an order the gateway did send (a shard's rejection). */
+    readonly orderId?: string,
   ) {
     super(message);
     this.statusCode = API_ERRORS[code].statusCode;

@@ -6,3 +6,4 @@ export * from './events';
 export * from './schemas';
 export * from './codec';
 export * from './logger';
+export * from './api-schemas';

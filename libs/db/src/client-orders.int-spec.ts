@@ -224,4 +224,64 @@ describe('clientOrderId store (real MySQL/MariaDB)', () => {
     ])) as [Array<{ key: string | null; possible_keys: string | null }>];
     expect(`${plan[0]?.possible_keys ?? ''} ${plan[0]?.key ?? ''}`).toContain('ix_client_orders_created');
   });
+  describe('in batches', () => {
+    it('reserves many keys at once: fresh ones, existing ones and repeats within the batch, in input order', async () => {
+      const store = createClientOrderStore(db);
+      expect(await store.reserve(reservation('batch-u', 'old', 'bo-old'))).toEqual({ fresh: true });
+      const answers = await store.reserveMany([
+        reservation('batch-u', 'a', 'bo-a'),
+        reservation('batch-u', 'old', 'bo-x'),
+        reservation('batch-u', 'b', 'bo-b'),
+        reservation('batch-u', 'a', 'bo-a2'),
+        reservation('batch-v', 'a', 'bo-va'),
+      ]);
+      expect(answers).toEqual([
+        { fresh: true },
+        expect.objectContaining({ fresh: false, orderId: 'bo-old', state: 'pending' }),
+        { fresh: true },
+        expect.objectContaining({ fresh: false, orderId: 'bo-a', command: command('bo-a') }),
+        { fresh: true },
+      ]);
+      const rows = await rowsOf('batch-u');
+      expect(rows.map((r) => [r['client_order_id'], r['order_id']])).toEqual([
+        ['a', 'bo-a'],
+        ['b', 'bo-b'],
+        ['old', 'bo-old'],
+      ]);
+    });
+
+    it('answers an invalid input and a taken order id in their place, the others reserved', async () => {
+      const store = createClientOrderStore(db);
+      await store.reserve(reservation('batch-w', 'first', 'bo-taken'));
+      const answers = await store.reserveMany([
+        reservation('batch-w', 'ok', 'bo-ok'),
+        { ...reservation('batch-w', 'bad', 'bo-bad'), clientOrderId: 'has space' },
+        reservation('batch-w', 'second', 'bo-taken'),
+      ]);
+      expect(answers[0]).toEqual({ fresh: true });
+      expect(portableErrorCode(answers[1])).toBe('DB_ERR_CLIENT_ORDER_INVALID');
+      expect(portableErrorCode(answers[2])).toBe('DB_ERR_ORDER_ID_TAKEN');
+      expect((await rowsOf('batch-w')).map((r) => r['client_order_id'])).toEqual(['first', 'ok']);
+    });
+
+    it('marks many sent in one statement, only pending ones', async () => {
+      const store = createClientOrderStore(db);
+      await store.reserveMany([reservation('batch-s', 'x', 'bs-x'), reservation('batch-s', 'y', 'bs-y')]);
+      await store.markSent('batch-s', 'x', AT);
+      const later = new Date(AT.getTime() + 1000);
+      expect(
+        await store.markSentMany(
+          [
+            { userId: 'batch-s', clientOrderId: 'x' },
+            { userId: 'batch-s', clientOrderId: 'y' },
+            { userId: 'batch-s', clientOrderId: 'none' },
+          ],
+          later,
+        ),
+      ).toBe(1);
+      expect((await store.find('batch-s', 'x'))?.sentAt).toEqual(AT);
+      expect(await store.find('batch-s', 'y')).toMatchObject({ state: 'sent', sentAt: later });
+      expect(await store.markSentMany([], later)).toBe(0);
+    });
+  });
 });

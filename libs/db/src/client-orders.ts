@@ -68,8 +68,17 @@ export interface ClientOrderStore {
    * DB_ERR_ORDER_ID_TAKEN when the order id belongs to another reservation.
    */
   reserve(input: ClientOrderReservationInput): Promise<ClientOrderReservation>;
+  /**
+   * `reserve` for many keys in two statements (one multi-row insert that leaves existing keys alone, one read
+   * back), for a gateway that gathers the reservations of concurrent requests: one round trip and one commit for
+   * all of them instead of one each. The answers are in input order; an input that `reserve` would refuse gets its
+   * DbError in its place (the others are unaffected). Throws only when the database fails.
+   */
+  reserveMany(inputs: readonly ClientOrderReservationInput[]): Promise<Array<ClientOrderReservation | DbError>>;
   /** pending → sent; true when this call changed it, false when it was already sent or does not exist. */
   markSent(userId: string, clientOrderId: string, at: Date): Promise<boolean>;
+  /** `markSent` for many keys in one statement; returns how many rows it changed. */
+  markSentMany(keys: ReadonlyArray<{ userId: string; clientOrderId: string }>, at: Date): Promise<number>;
   /** The reservation, or undefined. */
   find(userId: string, clientOrderId: string): Promise<ClientOrder | undefined>;
   /**
@@ -164,14 +173,18 @@ export function createClientOrderStore(
     return row && fromRow(row);
   };
 
-  return {
+  const checked = (input: ClientOrderReservationInput) => ({
+    userId: checkId('userId', input?.userId),
+    clientOrderId: checkClientOrderId(input?.clientOrderId),
+    orderId: checkId('orderId', input?.orderId),
+    symbol: checkSymbol(input?.symbol),
+    command: checkCommand(input?.command),
+    createdAt: checkTime('at', input?.at),
+  });
+
+  const store: ClientOrderStore = {
     async reserve(input) {
-      const userId = checkId('userId', input?.userId);
-      const clientOrderId = checkClientOrderId(input?.clientOrderId);
-      const orderId = checkId('orderId', input?.orderId);
-      const symbol = checkSymbol(input?.symbol);
-      const command = checkCommand(input?.command);
-      const createdAt = checkTime('at', input?.at);
+      const { userId, clientOrderId, orderId, symbol, command, createdAt } = checked(input);
 
       for (let attempt = 1; ; attempt++) {
         try {
@@ -208,6 +221,68 @@ export function createClientOrderStore(
       }
     },
 
+    async reserveMany(inputs) {
+      const answers: Array<ClientOrderReservation | DbError | undefined> = new Array(inputs.length);
+      const rows: Array<ReturnType<typeof checked> & { index: number }> = [];
+      inputs.forEach((input, index) => {
+        try {
+          rows.push({ ...checked(input), index });
+        } catch (err) {
+          answers[index] = err as DbError;
+        }
+      });
+      if (rows.length === 0) return answers as Array<ClientOrderReservation | DbError>;
+      // Existing keys are left as they are (the no-op update), in one atomic statement; which input created its row
+      // is told by reading the rows back: a row holding the input's own (never reused) order id is that input's.
+      const insert = db(CLIENT_ORDERS_TABLE)
+        .insert(
+          rows.map((r) => ({
+            user_id: r.userId,
+            client_order_id: r.clientOrderId,
+            order_id: r.orderId,
+            symbol: r.symbol,
+            command: r.command,
+            state: 'pending',
+            created_at: r.createdAt,
+            sent_at: null,
+          })),
+        )
+        .toSQL()
+        .toNative();
+      await db.raw(`${insert.sql} ON DUPLICATE KEY UPDATE user_id = user_id`, insert.bindings as Knex.RawBinding[]);
+      const found = (await db(CLIENT_ORDERS_TABLE).whereIn(
+        ['user_id', 'client_order_id'],
+        rows.map((r) => [r.userId, r.clientOrderId]),
+      )) as ClientOrderDbRow[];
+      const byKey = new Map(found.map((f) => [`${f.user_id}\u0000${f.client_order_id}`, f]));
+      for (const r of rows) {
+        const row = byKey.get(`${r.userId}\u0000${r.clientOrderId}`);
+        if (row && row.order_id === r.orderId) answers[r.index] = { fresh: true };
+        else if (row) answers[r.index] = { fresh: false, ...fromRow(row) };
+        else {
+          // No row for the key: its order id collided with another key's, or the row was purged in between. The
+          // single-row path tells which, and inserts again in the second case.
+          answers[r.index] = await store
+            .reserve(inputs[r.index] as ClientOrderReservationInput)
+            .catch((err: unknown) => {
+              if (err instanceof DbError) return err;
+              throw err;
+            });
+        }
+      }
+      return answers as Array<ClientOrderReservation | DbError>;
+    },
+
+    async markSentMany(keys, at) {
+      const sentAt = checkTime('at', at);
+      const pairs = keys.map((k) => [checkId('userId', k?.userId), checkClientOrderId(k?.clientOrderId)]);
+      if (pairs.length === 0) return 0;
+      return db(CLIENT_ORDERS_TABLE)
+        .whereIn(['user_id', 'client_order_id'], pairs)
+        .andWhere({ state: 'pending' })
+        .update({ state: 'sent', sent_at: sentAt });
+    },
+
     async markSent(userId, clientOrderId, at) {
       const user = checkId('userId', userId);
       const key = checkClientOrderId(clientOrderId);
@@ -241,4 +316,5 @@ export function createClientOrderStore(
       }
     },
   };
+  return store;
 }

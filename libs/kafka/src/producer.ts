@@ -19,6 +19,8 @@ export interface KafkaProducerOptions extends KafkaClientOptions {
    * overtake an earlier one that failed (the matching engine replays from its snapshot instead). Default false.
    */
   failFast?: boolean;
+  /** Told of every produce request once it settled: its topic, how many records it carried, and whether it failed. */
+  onBatch?: (batch: { topic: string; records: number; failed: boolean }) => void;
 }
 
 export interface KafkaProducer extends ProducerPort {
@@ -68,6 +70,7 @@ export function createKafkaProducer({
   maxBatchRecords = 500,
   maxBatchBytes = 512 * 1024,
   failFast = false,
+  onBatch,
   ...client
 }: KafkaProducerOptions): KafkaProducer {
   if (!Number.isFinite(lingerMs) || lingerMs < 0)
@@ -152,6 +155,7 @@ export function createKafkaProducer({
       })
       .then(
         () => {
+          onBatch?.({ topic, records: batch.length, failed: false });
           for (const p of batch) p.resolve();
         },
         (cause: unknown) => {
@@ -165,6 +169,7 @@ export function createKafkaProducer({
           );
           unreported ??= err;
           if (failFast) stopped ??= err;
+          onBatch?.({ topic, records: batch.length, failed: true });
           for (const p of batch) p.reject(err);
         },
       )
