@@ -41,6 +41,10 @@ afterEach(async () => {
   await app?.close();
 });
 
+async function until(probe: () => boolean): Promise<void> {
+  while (!probe()) await new Promise((r) => setTimeout(r, 1));
+}
+
 function expectError(res: { statusCode: number; json(): unknown }, code: keyof typeof API_ERRORS) {
   expect(res.json()).toMatchObject({ statusCode: API_ERRORS[code].statusCode, code });
   expect(res.statusCode).toBe(API_ERRORS[code].statusCode);
@@ -127,8 +131,13 @@ describe('access', () => {
     expect((await get(bob)).statusCode).toBe(200); // another key has its own budget
   });
 
-  it('serves market data without a key', async () => {
+  it('serves market data without a key, limited per client address', async () => {
+    await app.close();
+    await start({}, { publicRateLimitMax: 2 });
     expect((await app.inject('/v1/markets')).statusCode).toBe(200);
+    await app.inject('/v1/markets');
+    expectError(await app.inject('/v1/markets'), 'RATE_LIMITED');
+    expect((await app.inject('/health')).statusCode).toBe(200); // operations are never limited
   });
 });
 
@@ -199,6 +208,43 @@ describe('POST /v1/orders', () => {
     expect(res.headers['retry-after']).toBe('1');
   });
 
+  it('says whether an order may be in Kafka when the produce failed', async () => {
+    // Refused unsent (the producer's open circuit): nothing was placed, no orderId to chase.
+    deps.sender.fail(
+      Object.assign(new Error('ROUTER_ERR_SEND'), {
+        cause: Object.assign(new Error('x'), { code: 'KAFKA_ERR_NOT_SENT' }),
+      }),
+    );
+    const unsent = await post(limitOrder);
+    expectError(unsent, 'UNAVAILABLE');
+    expect(unsent.json().orderId).toBeUndefined();
+    // Failed after sending: it may be placed; the answer carries the orderId.
+    deps.sender.fail(new Error('KAFKA_ERR_SEND: request timed out'));
+    const maybe = await post(limitOrder);
+    expectError(maybe, 'UNAVAILABLE');
+    expect(maybe.json().orderId).toMatch(/^[0-9A-Z]{26}$/);
+    expect(maybe.json().message).toMatch(/may or may not be placed/);
+  });
+
+  it('answers 503 with the orderId when Kafka does not answer within the produce timeout', async () => {
+    deps.sender.hang(true);
+    const t0 = Date.now();
+    const res = await post(limitOrder);
+    expectError(res, 'UNAVAILABLE');
+    expect(res.json().orderId).toBeDefined();
+    expect(Date.now() - t0).toBeLessThan(5_000); // TEST_CONFIG.produceTimeoutMs is 1 s
+  });
+
+  it('refuses orders while the clock guard says so, and is not ready', async () => {
+    await app.close();
+    await start({ refuseOrders: () => 'the clock is 9000 ms ahead' });
+    const res = await post(limitOrder);
+    expectError(res, 'UNAVAILABLE');
+    expect(res.json().message).toMatch(/clock/);
+    expect(deps.sender.sent).toHaveLength(0);
+    expect((await app.inject('/ready')).json().checks.clock).toMatch(/clock/);
+  });
+
   it('gives a retried clientOrderId the original orderId and sends it once', async () => {
     const first = (await post({ ...limitOrder, clientOrderId: 'retry-me' })).json();
     const again = await post({ ...limitOrder, clientOrderId: 'retry-me', quantity: '2' });
@@ -224,6 +270,44 @@ describe('POST /v1/orders', () => {
     // The same command as reserved (same orderId and commandId, the original price): the shard de-duplicates it.
     expect(deps.sender.sent).toEqual([JSON.parse(stored?.command ?? '')]);
     expect(deps.sender.sent[0]?.payload).toMatchObject({ price: '65000.01' });
+  });
+
+  it('does not re-send an unconfirmed attempt older than the re-send window: it asks the shard’s table', async () => {
+    let clock = 1_700_000_000_000;
+    await app.close();
+    await start({ now: () => clock });
+    deps.sender.fail(new Error('broker down'));
+    const first = await post({ ...limitOrder, clientOrderId: 'old' });
+    const orderId = first.json().orderId as string;
+    deps.sender.fail(null);
+    clock += 31_000;
+    const unconfirmed = await post({ ...limitOrder, clientOrderId: 'old' });
+    expectError(unconfirmed, 'ORDER_UNCONFIRMED');
+    expect(unconfirmed.json().orderId).toBe(orderId);
+    expect(deps.sender.sent).toHaveLength(0);
+    // The shard did take it after all (the failed produce had reached the broker): the retry is answered with it.
+    (deps.queries as ReturnType<typeof fakeQueries>).add(order({ orderId, userId: 'alice' }));
+    const found = await post({ ...limitOrder, clientOrderId: 'old' });
+    expect(found.statusCode).toBe(202);
+    expect(found.json().orderId).toBe(orderId);
+    expect(deps.sender.sent).toHaveLength(0);
+  });
+
+  it('answers a re-sent command that the shard calls a duplicate with the original order, not a rejection', async () => {
+    deps.sender.fail(new Error('timed out after sending'));
+    const first = await post({ ...limitOrder, clientOrderId: 'dup' });
+    deps.sender.fail(null);
+    const retry = post({ ...limitOrder, clientOrderId: 'dup', responseType: 'result' });
+    await until(() => deps.feed.waiting.size > 0 && deps.sender.sent.length > 0);
+    deps.feed.settle(first.json().orderId, {
+      status: 'REJECTED',
+      filledQuantity: '0',
+      fills: [],
+      rejection: { reason: 'DUPLICATE_COMMAND', message: 'applied before' },
+    });
+    const res = await retry;
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ orderId: first.json().orderId, clientOrderId: 'dup' });
   });
 
   it('answers 503 and sends nothing when the clientOrderId cannot be recorded', async () => {
@@ -325,6 +409,18 @@ describe('POST /v1/orders/batch', () => {
     expect(deps.sender.sent.map((c) => c.payload.symbol)).toEqual(['BTC-USDT', 'ETH-USDT']);
   });
 
+  it('refuses a clientOrderId repeated within one batch instead of answering two entries with one order', async () => {
+    const { results } = (
+      await batch([
+        { ...limitOrder, clientOrderId: 'twice' },
+        { ...limitOrder, side: 'sell', clientOrderId: 'twice' },
+      ])
+    ).json();
+    expect(results[0]).toMatchObject({ statusCode: 202, clientOrderId: 'twice' });
+    expect(results[1]).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    expect(deps.sender.sent).toHaveLength(1);
+  });
+
   it('refuses more than 20 orders, none, and responseType in an entry', async () => {
     expectError(await batch(Array.from({ length: 21 }, () => limitOrder)), 'VALIDATION_FAILED');
     expectError(await batch([]), 'VALIDATION_FAILED');
@@ -382,6 +478,22 @@ describe('cancels', () => {
     ).json();
     expectError(await del(`/v1/orders/${placed.orderId}`, bob), 'NOT_FOUND');
     expect((await del(`/v1/orders/${placed.orderId}`)).statusCode).toBe(202);
+  });
+
+  it('cancels an order placed through another gateway by its clientOrderId reservation', async () => {
+    await start();
+    await deps.clientOrders.reserve({
+      userId: 'alice',
+      clientOrderId: 'elsewhere',
+      orderId: '01JOTHERREPLICA00000000000',
+      symbol: 'ETH-USDT',
+      command: '{}',
+      at: new Date(0),
+    });
+    expectError(await del('/v1/orders/01JOTHERREPLICA00000000000', bob), 'NOT_FOUND');
+    const res = await del('/v1/orders/01JOTHERREPLICA00000000000');
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ symbol: 'ETH-USDT' });
   });
 
   it('cancels by clientOrderId, only the caller’s own', async () => {

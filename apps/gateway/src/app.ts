@@ -18,7 +18,15 @@ import { registerValidation } from './validation';
 
 export type AppConfig = Pick<
   GatewayConfig,
-  'logLevel' | 'bodyLimitBytes' | 'rateLimitMax' | 'rateLimitWindowMs' | 'resultTimeoutMs' | 'maxEventLoopDelayMs'
+  | 'logLevel'
+  | 'bodyLimitBytes'
+  | 'rateLimitMax'
+  | 'publicRateLimitMax'
+  | 'rateLimitWindowMs'
+  | 'resultTimeoutMs'
+  | 'produceTimeoutMs'
+  | 'resendWindowMs'
+  | 'maxEventLoopDelayMs'
 >;
 
 /** What the app talks to; main.ts passes the real adapters, tests in-memory fakes. */
@@ -32,6 +40,8 @@ export interface GatewayDeps {
   ids?: OrderIdGenerator;
   now?: () => number;
   metrics?: GatewayMetrics;
+  /** Why orders cannot be taken now (the clock guard), or null. */
+  refuseOrders?: () => string | null;
   /** Readiness checks beyond the producer's and the instruments' (MySQL, the feed). */
   checks?: Readonly<Record<string, ReadinessCheck>>;
   /** Registers more routes (the WebSocket stream) on the app. */
@@ -92,6 +102,9 @@ export function buildApp(config: AppConfig, deps: GatewayDeps): FastifyInstance 
     feed: deps.feed,
     ids,
     resultTimeoutMs: config.resultTimeoutMs,
+    produceTimeoutMs: config.produceTimeoutMs,
+    resendWindowMs: config.resendWindowMs,
+    ...(deps.refuseOrders ? { refuseOrders: deps.refuseOrders } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     onSendFailure: (err, command) => {
       metrics.produceFailures.inc();
@@ -101,15 +114,26 @@ export function buildApp(config: AppConfig, deps: GatewayDeps): FastifyInstance 
   });
 
   void app.register(async (root) => {
+    // Operations routes stay outside every rate limit; public data is limited per client address.
     opsRoutes(root, {
       metrics,
       checks: {
         kafka: () => (deps.sender.ready() ? null : 'the producer is not connected or its last send failed'),
         instruments: () => (deps.catalog.version() === undefined ? 'no instrument set loaded' : null),
+        ...(deps.refuseOrders ? { clock: deps.refuseOrders } : {}),
         ...deps.checks,
       },
     });
-    marketRoutes(root, { catalog: deps.catalog, feed: deps.feed, queries: deps.queries });
+    await root.register(async (open) => {
+      await open.register(rateLimit, {
+        max: config.publicRateLimitMax,
+        timeWindow: config.rateLimitWindowMs,
+        keyGenerator: (request) => request.ip,
+        errorResponseBuilder: (_request, ctx) =>
+          new ApiError('RATE_LIMITED', `more than ${ctx.max} requests in ${ctx.after}; retry after it`),
+      });
+      marketRoutes(open, { catalog: deps.catalog, feed: deps.feed, queries: deps.queries });
+    });
     await registerPrivateRoutes(root, deps.verifier, async (scope) => {
       // After the key check (onRequest), before the body is parsed: per key, not per address.
       await scope.register(rateLimit, {

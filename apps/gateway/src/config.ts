@@ -34,9 +34,21 @@ export interface GatewayConfig {
   readonly clientOrderRetentionMs: number;
   /** INSTRUMENTS_POLL_MS: how often the instrument registry is checked for a new version; default 5,000. */
   readonly instrumentsPollMs: number;
+  /** PUBLIC_RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS per client address on the public routes; default 50. */
+  readonly publicRateLimitMax: number;
+  /** PRODUCE_TIMEOUT_MS: an order not acknowledged by Kafka within this is answered 503 (with its orderId); default 8,000. */
+  readonly produceTimeoutMs: number;
+  /** KAFKA_RETRIES: the producer's retries of a produce request before it fails; default 2. */
+  readonly kafkaRetries: number;
+  /** KAFKA_REQUEST_TIMEOUT_MS: how long one produce request may wait for the broker; default 5,000. */
+  readonly kafkaRequestTimeoutMs: number;
+  /** RESEND_WINDOW_MS: an unconfirmed first attempt younger than this is sent again on retry; default 30,000. */
+  readonly resendWindowMs: number;
+  /** MAX_CLOCK_SKEW_MS: orders are refused while this gateway's clock and MySQL's differ by more; default 5,000. */
+  readonly maxClockSkewMs: number;
   /** MAX_EVENT_LOOP_DELAY_MS: above this event-loop delay the gateway answers 503 (under-pressure); default 500. */
   readonly maxEventLoopDelayMs: number;
-  /** SHUTDOWN_GRACE_MS: how long a shutdown waits for in-flight requests and produces; default 10,000. */
+  /** SHUTDOWN_GRACE_MS: how long a shutdown waits for in-flight requests and produces; default 15,000 (> PRODUCE_TIMEOUT_MS). */
   readonly shutdownGraceMs: number;
 }
 
@@ -85,6 +97,13 @@ export function loadConfig(
   } catch (err) {
     throw new ConfigError(`shard map: ${(err as Error).message}`);
   }
+  const produceTimeoutMs = int(env, 'PRODUCE_TIMEOUT_MS', 8_000, 100, 120_000);
+  const shutdownGraceMs = int(env, 'SHUTDOWN_GRACE_MS', 15_000, 100, 600_000);
+  // A shutdown must outlast the slowest produce, or requests in flight are cut off unanswered.
+  if (shutdownGraceMs <= produceTimeoutMs)
+    throw new ConfigError(
+      `SHUTDOWN_GRACE_MS (${shutdownGraceMs}) must be larger than PRODUCE_TIMEOUT_MS (${produceTimeoutMs})`,
+    );
   return Object.freeze({
     host: env['HOST'] ?? '127.0.0.1',
     port: parsePort('PORT', env['PORT'], 8080),
@@ -101,7 +120,13 @@ export function loadConfig(
     apiKeyCacheTtlMs: int(env, 'API_KEY_CACHE_TTL_MS', 2_000, 0, 60_000),
     clientOrderRetentionMs: int(env, 'CLIENT_ORDER_RETENTION_MS', 7 * DAY_MS, DAY_MS, 365 * DAY_MS),
     instrumentsPollMs: int(env, 'INSTRUMENTS_POLL_MS', 5_000, 100, 3_600_000),
+    publicRateLimitMax: int(env, 'PUBLIC_RATE_LIMIT_MAX', 50, 1, 10_000_000),
+    produceTimeoutMs,
+    kafkaRetries: int(env, 'KAFKA_RETRIES', 2, 0, 20),
+    kafkaRequestTimeoutMs: int(env, 'KAFKA_REQUEST_TIMEOUT_MS', 5_000, 100, 120_000),
+    resendWindowMs: int(env, 'RESEND_WINDOW_MS', 30_000, 1_000, 55_000),
+    maxClockSkewMs: int(env, 'MAX_CLOCK_SKEW_MS', 5_000, 100, 30_000),
     maxEventLoopDelayMs: int(env, 'MAX_EVENT_LOOP_DELAY_MS', 500, 10, 60_000),
-    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
+    shutdownGraceMs,
   });
 }

@@ -35,6 +35,11 @@ export const API_ERRORS = {
     statusCode: 409,
     description: 'The order is already filled, canceled, expired or rejected: there is nothing left to cancel.',
   },
+  ORDER_UNCONFIRMED: {
+    statusCode: 409,
+    description:
+      'A retry found the first attempt under this clientOrderId never confirmed by Kafka and too old to send again; the answer carries its orderId: GET it to see whether it was placed.',
+  },
   POST_ONLY_WOULD_TAKE: { statusCode: 409, description: 'The shard refused a post-only order that would have traded.' },
   MAX_OPEN_ORDERS: {
     statusCode: 409,
@@ -59,7 +64,8 @@ export const API_ERRORS = {
   INTERNAL: { statusCode: 500, description: 'An unexpected failure in the gateway; the order state is unchanged.' },
   UNAVAILABLE: {
     statusCode: 503,
-    description: 'The gateway cannot take the request now (overloaded, or Kafka/MySQL unreachable); nothing was done.',
+    description:
+      'The gateway cannot take the request now (overloaded, clock off, Kafka/MySQL unreachable). Nothing was done — unless the answer carries an orderId: then Kafka did not confirm an order it may have taken; retry with the same clientOrderId or GET the order.',
   },
 } as const satisfies Record<string, { statusCode: number; description: string }>;
 

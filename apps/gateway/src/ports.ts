@@ -30,7 +30,7 @@ export interface InstrumentCatalog {
   version(): number | undefined;
 }
 
-export type ClientOrders = Pick<ClientOrderStore, 'reserve' | 'markSent' | 'find'>;
+export type ClientOrders = Pick<ClientOrderStore, 'reserve' | 'markSent' | 'find' | 'findByOrderId'>;
 export type KeyVerifier = Pick<ApiKeyVerifier, 'verify'>;
 
 export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';

@@ -12,6 +12,7 @@ import { createKafkaProducer } from '@shardex/kafka';
 import { createOrderRouter } from '@shardex/order-router';
 import type { FastifyInstance } from 'fastify';
 import { createClientOrderBatcher } from './adapters/client-order-batcher';
+import { createClockGuard } from './adapters/clock-guard';
 import { createCommandSender } from './adapters/command-sender';
 import { createInstrumentCatalog } from './adapters/instrument-catalog';
 import { feedPort } from './adapters/market-feed';
@@ -55,6 +56,11 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       logger: log,
       lingerMs: config.producerLingerMs,
       maxBatchRecords: config.producerMaxBatchRecords,
+      // Orders are answered promptly: few retries, short requests, and after a failure the topic's next orders are
+      // refused at once for a second (503, nothing sent) instead of each waiting out the retries again.
+      retries: config.kafkaRetries,
+      requestTimeoutMs: config.kafkaRequestTimeoutMs,
+      openCircuitMs: 1_000,
       onBatch: ({ records }) => metrics.produceBatch.observe(records),
     });
     await producer.connect();
@@ -87,6 +93,22 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
 
     const clientOrderStore = createClientOrderStore(db, { retentionMs: config.clientOrderRetentionMs });
     const clientOrders = createClientOrderBatcher(clientOrderStore);
+    // Before the pool closes: the last reservations and "sent" marks are written, not aborted (a row left pending
+    // would make a retry re-send its order).
+    closers.push(() => clientOrders.drain());
+
+    const clock = createClockGuard({
+      referenceNow: async () => {
+        const [rows] = (await db.raw('SELECT UNIX_TIMESTAMP(NOW(3)) AS t')) as [Array<{ t: string | number }>];
+        return Math.round(Number(rows[0]?.t) * 1000);
+      },
+      maxSkewMs: config.maxClockSkewMs,
+      logger: log,
+    });
+    const skew = await clock.check();
+    if (clock.refusal()) log.error({ skewMs: skew }, 'clock skew: orders are refused until it is fixed');
+    clock.start(10_000);
+    closers.push(async () => clock.stop());
     const purge = setInterval(() => {
       clientOrderStore
         .purge(new Date())
@@ -111,6 +133,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       feed: feedPort(feed),
       verifier,
       metrics,
+      refuseOrders: () => clock.refusal(),
       checks: {
         mysql: async () => {
           await db.raw('select 1');

@@ -1,6 +1,6 @@
 import { placeOrderPayloadSchema } from '@shardex/contracts';
 import type { Knex } from 'knex';
-import { DbError, isDuplicateKey } from './errors';
+import { DbError, isDuplicateKey, isTransactionConflict } from './errors';
 import { stringRule } from './string-rules';
 import { CLIENT_ORDERS_TABLE, utcDatetime } from './tables';
 
@@ -81,6 +81,8 @@ export interface ClientOrderStore {
   markSentMany(keys: ReadonlyArray<{ userId: string; clientOrderId: string }>, at: Date): Promise<number>;
   /** The reservation, or undefined. */
   find(userId: string, clientOrderId: string): Promise<ClientOrder | undefined>;
+  /** The reservation holding `orderId`, only if it is `userId`'s (undefined otherwise, as for no reservation). */
+  findByOrderId(userId: string, orderId: string): Promise<ClientOrder | undefined>;
   /**
    * Deletes the reservations created before `now - retentionMs`, oldest first, `batch` rows per statement (each
    * its own short transaction, so the purge never holds many locks for long); returns how many it deleted.
@@ -249,7 +251,16 @@ export function createClientOrderStore(
         )
         .toSQL()
         .toNative();
-      await db.raw(`${insert.sql} ON DUPLICATE KEY UPDATE user_id = user_id`, insert.bindings as Knex.RawBinding[]);
+      // Concurrent multi-row inserts into one unique index can deadlock; the statement is atomic and idempotent, so
+      // it is simply run again (a deadlock must not turn a whole batch of orders into 503s).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await db.raw(`${insert.sql} ON DUPLICATE KEY UPDATE user_id = user_id`, insert.bindings as Knex.RawBinding[]);
+          break;
+        } catch (err) {
+          if (!isTransactionConflict(err) || attempt >= RESERVE_ATTEMPTS) throw err;
+        }
+      }
       const found = (await db(CLIENT_ORDERS_TABLE).whereIn(
         ['user_id', 'client_order_id'],
         rows.map((r) => [r.userId, r.clientOrderId]),
@@ -295,6 +306,13 @@ export function createClientOrderStore(
 
     async find(userId, clientOrderId) {
       return read(checkId('userId', userId), checkClientOrderId(clientOrderId));
+    },
+
+    async findByOrderId(userId, orderId) {
+      const row = (await db(CLIENT_ORDERS_TABLE)
+        .where({ order_id: checkId('orderId', orderId), user_id: checkId('userId', userId) })
+        .first()) as ClientOrderDbRow | undefined;
+      return row && fromRow(row);
     },
 
     async purge(now, { batch = 10_000 } = {}) {

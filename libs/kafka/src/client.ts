@@ -12,10 +12,21 @@ export interface KafkaClientOptions {
   retries?: number;
   /** kafkajs logs through this logger (warnings and errors only); without one it stays quiet below ERROR. */
   logger?: KafkaLogger;
+  /** How long one request may wait for the broker's answer, ms. Default 30,000 (kafkajs'). */
+  requestTimeoutMs?: number;
+  /** How long connecting to a broker may take, ms. Default 1,000 (kafkajs'). */
+  connectionTimeoutMs?: number;
 }
 
 /** One kafkajs client, its logs routed to our logger. */
-export function createKafkaClient({ brokers, clientId = 'shardex', retries = 5, logger }: KafkaClientOptions): Kafka {
+export function createKafkaClient({
+  brokers,
+  clientId = 'shardex',
+  retries = 5,
+  logger,
+  requestTimeoutMs = 30_000,
+  connectionTimeoutMs = 1_000,
+}: KafkaClientOptions): Kafka {
   if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
     throw new KafkaAdapterError(
       'KAFKA_ERR_CONFIG',
@@ -27,6 +38,8 @@ export function createKafkaClient({ brokers, clientId = 'shardex', retries = 5, 
     clientId,
     brokers: [...brokers],
     retry: { retries, initialRetryTime: 100, maxRetryTime: 2_000 },
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: connectionTimeoutMs,
     logLevel: logger ? logLevel.WARN : logLevel.ERROR,
     ...(logger && {
       logCreator:

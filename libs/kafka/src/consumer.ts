@@ -111,8 +111,18 @@ export function createKafkaConsumer({
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1 || heartbeatIntervalMs >= sessionTimeoutMs)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'heartbeatIntervalMs must be below sessionTimeoutMs');
   const kafka = createKafkaClient(client);
+  /** Set by disconnect(): kafkajs must not restart a consumer that crashed while (or just before) it was closed. */
+  let closing = false;
   const consumer: Consumer = kafka.consumer({
     groupId,
+    // kafkajs restarts a crashed consumer from a timer it arms after an await in its crash handler, so a disconnect
+    // in between leaves a consumer that reconnects for ever to a broker its owner has let go of.
+    retry: {
+      retries: client.retries ?? 5,
+      initialRetryTime: 100,
+      maxRetryTime: 2_000,
+      restartOnFailure: async () => !closing,
+    },
     allowAutoTopicCreation: false,
     sessionTimeout: sessionTimeoutMs,
     heartbeatInterval: heartbeatIntervalMs,
@@ -199,6 +209,7 @@ export function createKafkaConsumer({
     },
     status: () => ({ ...state }),
     async disconnect() {
+      closing = true;
       state.running = false;
       try {
         await consumer.disconnect();

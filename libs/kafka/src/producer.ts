@@ -19,6 +19,13 @@ export interface KafkaProducerOptions extends KafkaClientOptions {
    * overtake an earlier one that failed (the matching engine replays from its snapshot instead). Default false.
    */
   failFast?: boolean;
+  /**
+   * After a failed send to a topic, refuse that topic's next records for this long without sending them
+   * (KAFKA_ERR_NOT_SENT), including those already queued behind the failed batch; the first batch after the window
+   * probes the broker again. For a sender that must answer promptly (the gateway answers 503 at once instead of
+   * making every request wait out the client's retries while the broker is gone). Default 0: off.
+   */
+  openCircuitMs?: number;
   /** Told of every produce request once it settled: its topic, how many records it carried, and whether it failed. */
   onBatch?: (batch: { topic: string; records: number; failed: boolean }) => void;
 }
@@ -70,6 +77,7 @@ export function createKafkaProducer({
   maxBatchRecords = 500,
   maxBatchBytes = 512 * 1024,
   failFast = false,
+  openCircuitMs = 0,
   onBatch,
   ...client
 }: KafkaProducerOptions): KafkaProducer {
@@ -105,6 +113,15 @@ export function createKafkaProducer({
   let unreported: KafkaAdapterError | null = null;
   /** With failFast: the failure every later send is refused with. */
   let stopped: KafkaAdapterError | null = null;
+  /** With openCircuitMs: per topic, until when its records are refused unsent, and why. */
+  const circuits = new Map<string, { until: number; cause: string }>();
+  const openCircuit = (topic: string): KafkaAdapterError | null => {
+    const c = circuits.get(topic);
+    if (!c || Date.now() >= c.until) return null;
+    return new KafkaAdapterError('KAFKA_ERR_NOT_SENT', `not sent to ${topic}: a send failed moments ago (${c.cause})`, {
+      retriable: true,
+    });
+  };
 
   async function topicExists(topic: string, refresh: boolean): Promise<boolean> {
     if (!refresh && known.has(topic)) return true;
@@ -148,6 +165,8 @@ export function createKafkaProducer({
       .then(() => {
         // A later batch never goes out after an earlier one failed.
         if (stopped) throw stopped;
+        const refused = openCircuit(topic);
+        if (refused) throw refused;
         return deliver(
           topic,
           batch.map((p) => p.message),
@@ -155,10 +174,21 @@ export function createKafkaProducer({
       })
       .then(
         () => {
+          circuits.delete(topic);
           onBatch?.({ topic, records: batch.length, failed: false });
           for (const p of batch) p.resolve();
         },
         (cause: unknown) => {
+          if (cause instanceof KafkaAdapterError && cause.code === 'KAFKA_ERR_NOT_SENT') {
+            unreported ??= cause;
+            for (const p of batch) p.reject(cause);
+            return;
+          }
+          if (openCircuitMs > 0)
+            circuits.set(topic, {
+              until: Date.now() + openCircuitMs,
+              cause: (cause as Error)?.message ?? String(cause),
+            });
           const err = new KafkaAdapterError(
             'KAFKA_ERR_SEND',
             `${batch.length} record(s) to ${topic}: ${(cause as Error)?.message ?? String(cause)}`,
@@ -204,6 +234,8 @@ export function createKafkaProducer({
       if (producers.closed)
         return Promise.reject(new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected'));
       if (stopped) return Promise.reject(stopped);
+      const refused = openCircuit(record.topic);
+      if (refused) return Promise.reject(refused);
       const bytes = recordBytes(record);
       // A record that would push the batch past maxBatchBytes starts the next one.
       if ((queuedBytes.get(record.topic) ?? 0) + bytes > maxBatchBytes) sendTopic(record.topic);

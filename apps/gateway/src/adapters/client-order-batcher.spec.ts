@@ -17,7 +17,7 @@ function fakeStore() {
     markSentMany: [],
   };
   let failing: Error | null = null;
-  const store: Pick<ClientOrderStore, 'reserveMany' | 'markSentMany' | 'find'> = {
+  const store: Pick<ClientOrderStore, 'reserveMany' | 'markSentMany' | 'find' | 'findByOrderId'> = {
     async reserveMany(inputs) {
       calls.reserveMany.push(inputs.map((i) => i.clientOrderId));
       if (failing) throw failing;
@@ -31,6 +31,7 @@ function fakeStore() {
       return keys.length;
     },
     find: async () => undefined,
+    findByOrderId: async () => undefined,
   };
   return { store, calls, fail: (e: Error | null) => (failing = e) };
 }

@@ -11,13 +11,19 @@ import type { ClientOrders } from '../ports';
  * bounds one statement. Batches run concurrently (up to the pool), each request settling with its own answer.
  */
 export function createClientOrderBatcher(
-  store: Pick<ClientOrderStore, 'reserveMany' | 'markSentMany' | 'find'>,
+  store: Pick<ClientOrderStore, 'reserveMany' | 'markSentMany' | 'find' | 'findByOrderId'>,
   { maxBatch = 500 }: { maxBatch?: number } = {},
-): ClientOrders {
+): ClientOrders & { drain(): Promise<void> } {
   type Waiter<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
   let reserves: Array<{ input: ClientOrderReservationInput } & Waiter<ClientOrderReservation>> = [];
   let marks: Array<{ userId: string; clientOrderId: string; at: Date } & Waiter<boolean>> = [];
   let scheduled = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    inFlight.add(p);
+    const done = () => void inFlight.delete(p);
+    p.then(done, done);
+  };
 
   function schedule(): void {
     if (scheduled) return;
@@ -30,7 +36,9 @@ export function createClientOrderBatcher(
     while (reserves.length > 0) {
       const batch = reserves.slice(0, maxBatch);
       reserves = reserves.slice(batch.length);
-      store.reserveMany(batch.map((r) => r.input)).then(
+      const statement = store.reserveMany(batch.map((r) => r.input));
+      track(statement);
+      statement.then(
         (answers) =>
           batch.forEach((r, i) => {
             const a = answers[i];
@@ -45,7 +53,9 @@ export function createClientOrderBatcher(
       marks = marks.slice(batch.length);
       // One time for the batch: the latest asked, so no row is marked sent before its own request asked.
       const at = new Date(Math.max(...batch.map((m) => m.at.getTime())));
-      store.markSentMany(batch, at).then(
+      const statement = store.markSentMany(batch, at);
+      track(statement);
+      statement.then(
         // How many changed is known for the batch, not per row; "sent now" is what each request asked for.
         () => batch.forEach((m) => m.resolve(true)),
         (err: unknown) => batch.forEach((m) => m.reject(err)),
@@ -68,6 +78,12 @@ export function createClientOrderBatcher(
         else schedule();
       });
     },
+    /** Sends what is queued and waits for every statement in flight (before the pool is closed at shutdown). */
+    async drain() {
+      flush();
+      await Promise.allSettled([...inFlight]);
+    },
     find: (userId, clientOrderId) => store.find(userId, clientOrderId),
+    findByOrderId: (userId, orderId) => store.findByOrderId(userId, orderId),
   };
 }

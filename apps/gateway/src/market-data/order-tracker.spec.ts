@@ -112,6 +112,16 @@ describe('OrderTracker', () => {
     tracker.onBatchEnd(P0, true);
     await tick();
     expect(rest.value).toMatchObject({ status: 'NEW', complete: true });
+
+    // An IOC that traded nothing cannot rest: its ORDER_EXPIRED follows even when the batch ends between the two.
+    const ioc = probe(tracker.wait('o4', 5_000));
+    tracker.onEvent(P0, ev.accepted({ orderId: 'o4', timeInForce: 'IOC' }));
+    tracker.onBatchEnd(P0, true);
+    await tick();
+    expect(ioc.settled).toBe(false);
+    tracker.onEvent(P0, ev.expired('o4', '0', '1.000', 'IOC', 'place:o4'));
+    await tick();
+    expect(ioc.value).toMatchObject({ status: 'EXPIRED', complete: true });
   });
 
   it('reports IOC/FOK/market expiry and self-trade cancel with their reason and quantity', async () => {

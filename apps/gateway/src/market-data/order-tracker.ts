@@ -169,8 +169,12 @@ export class OrderTracker {
   /** A partition's batch was handled; `atTail`: it ended at the partition's high watermark. */
   onBatchEnd(partition: string, atTail: boolean): void {
     const open = this.openOn.get(partition);
-    // With fills, the taker's closing event is still to come (rule 2), even if the producer split the command.
-    if (open && atTail && open.outcome?.fills.length === 0) this.complete(open);
+    // With fills, the taker's closing event is still to come (rule 2), even if the producer split the command. So it
+    // is for an order that cannot rest (IOC, FOK, market): its ORDER_EXPIRED always follows. Only a GTC limit order
+    // that traded nothing ends with its ORDER_ACCEPTED.
+    const order = open?.outcome?.order;
+    const canRest = order?.type === 'LIMIT' && order.timeInForce === 'GTC';
+    if (open && atTail && open.outcome?.fills.length === 0 && canRest) this.complete(open);
   }
 
   /** Ends every wait (the feed stops): each resolves with what it has, incomplete. */

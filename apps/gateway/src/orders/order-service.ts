@@ -40,7 +40,8 @@ export interface OrderResult {
 }
 
 export type BatchEntry =
-  ({ statusCode: number } & OrderAck) | { statusCode: number; code: string; error: string; message: string };
+  | ({ statusCode: number } & OrderAck)
+  | { statusCode: number; code: string; error: string; message: string; orderId?: string };
 
 export type PlaceOutcome = { statusCode: 202; body: OrderAck } | { statusCode: 201; body: OrderResult };
 
@@ -62,6 +63,21 @@ export interface OrderServiceOptions {
   /** Epoch ms: the commands' issuedAt. */
   now?: () => number;
   resultTimeoutMs?: number;
+  /**
+   * The longest a produce may take before the request is answered 503 (the order may then be in Kafka: the answer
+   * says so and carries its orderId). Default 8,000.
+   */
+  produceTimeoutMs?: number;
+  /** The longest the clientOrderId reservation may take before the request is answered 503. Default 2,000. */
+  reserveTimeoutMs?: number;
+  /**
+   * A retry finds its first attempt unconfirmed (pending): younger than this, the stored command is sent again (the
+   * shard de-duplicates it within its 60 s window); older, re-sending could land after that window, so the order is
+   * looked up instead. Half the shard's de-duplication window; default 30,000.
+   */
+  resendWindowMs?: number;
+  /** Why orders cannot be taken right now (the clock is off, say), or null. */
+  refuseOrders?: () => string | null;
   /** Orders placed through this gateway remembered for cancels before the shard has stored them. */
   recentOrders?: RecentOrders;
   onSendFailure?: (err: unknown, command: OrderCommand) => void;
@@ -81,6 +97,24 @@ const REJECTION_CODES: Readonly<Record<string, ApiErrorCode>> = {
 };
 
 const OPEN = new Set(['NEW', 'PARTIALLY_FILLED']);
+const DUPLICATE_REASONS = new Set(['DUPLICATE_COMMAND', 'DUPLICATE_ORDER_ID']);
+
+function notSent(err: unknown): boolean {
+  // The router wraps the producer's error in its own; the producer's code says whether anything was sent.
+  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+    if (e.code === 'KAFKA_ERR_NOT_SENT') return true;
+  return false;
+}
+
+function unconfirmed(orderId: string): ApiError {
+  return new ApiError(
+    'ORDER_UNCONFIRMED',
+    'an earlier attempt with this clientOrderId was never confirmed by Kafka and is too old to send again; ' +
+      'GET /v1/orders/{orderId} shows whether it was placed — if not, place it under a new clientOrderId',
+    {},
+    orderId,
+  );
+}
 
 function unavailable(message: string): ApiError {
   return new ApiError('UNAVAILABLE', message, { 'retry-after': '1' });
@@ -100,33 +134,80 @@ export function createOrderService({
   ids,
   now = Date.now,
   resultTimeoutMs = 2_000,
+  produceTimeoutMs = 8_000,
+  reserveTimeoutMs = 2_000,
+  resendWindowMs = 30_000,
+  refuseOrders = () => null,
   recentOrders = createRecentOrders(),
   onSendFailure,
   onMarkSentFailure,
 }: OrderServiceOptions) {
-  // issuedAt never steps back within one gateway: the engine's de-duplication window counts from the newest issuedAt.
-  let lastIssuedAt = 0;
-  const issuedAt = () => (lastIssuedAt = Math.max(lastIssuedAt, now()));
+  // The clock as it is: a latch on the largest time seen would keep a clock that once ran ahead ahead for good (the
+  // clock guard refuses orders while this gateway's clock is off).
+  const issuedAt = () => now();
 
+  /**
+   * Sends a command; resolves once Kafka acknowledged it. A failure is 503 either way; whether the command may be in
+   * Kafka decides what the answer says: refused unsent (the producer's open circuit) → nothing was done; failed or
+   * timed out after sending → it may have been placed, and a place carries its orderId so the client can check.
+   */
   async function send(command: OrderCommand): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const sending = sender.send(command);
+    sending.catch(() => undefined); // after the deadline nobody awaits it; its outcome is the broker's
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${produceTimeoutMs} ms`)), produceTimeoutMs);
+    });
     try {
-      return (await sender.send(command)).shardId;
+      return (await Promise.race([sending, deadline])).shardId;
     } catch (err) {
       onSendFailure?.(err, command);
-      throw unavailable(
-        'Kafka did not take the order; nothing was placed unless a retry with the same clientOrderId says so',
+      if (notSent(err)) throw unavailable('Kafka cannot take orders right now; nothing was placed');
+      const orderId = command.code === 'PLACE_ORDER' ? command.payload.orderId : undefined;
+      throw new ApiError(
+        'UNAVAILABLE',
+        command.code === 'PLACE_ORDER'
+          ? 'Kafka did not confirm the order: it may or may not be placed. Retry with the same clientOrderId (safe), ' +
+              'or see GET /v1/orders/{orderId}'
+          : 'Kafka did not confirm the cancel; it may or may not be applied. Retrying it is safe',
+        { 'retry-after': '1' },
+        orderId,
       );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function reserve(input: Parameters<ClientOrders['reserve']>[0]) {
+    let timer: NodeJS.Timeout | undefined;
+    const reserving = clientOrders.reserve(input);
+    reserving.catch(() => undefined);
+    try {
+      return await Promise.race([
+        reserving,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('reservation timed out')), reserveTimeoutMs);
+        }),
+      ]);
+    } catch {
+      // Nothing was sent. If the reservation still lands, a retry finds it pending and sends it then.
+      throw unavailable('the order cannot be recorded right now; retry with the same clientOrderId');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   type Prepared =
-    { kind: 'answered'; ack: OrderAck } | { kind: 'send'; command: PlaceOrderCommand; clientOrderId: string | null };
+    | { kind: 'answered'; ack: OrderAck }
+    | { kind: 'send'; command: PlaceOrderCommand; clientOrderId: string | null; resent: boolean };
 
   /**
    * Everything before the produce: validation against the instrument and, with a clientOrderId, the reservation.
    * A retry of an order already sent is answered here and never sent again.
    */
   async function prepare(principal: Principal, request: PlaceOrderRequest): Promise<Prepared> {
+    const refusal = refuseOrders();
+    if (refusal) throw unavailable(refusal);
     const entry = catalog.lookup(request.symbol);
     const orderId = ids.next();
     const built = buildPlaceOrder(request, {
@@ -137,40 +218,44 @@ export function createOrderService({
     });
     if (!built.ok) throw new ApiError(built.code, built.message);
     const clientOrderId = request.clientOrderId ?? null;
-    if (clientOrderId === null) return { kind: 'send', command: built.command, clientOrderId };
-    let reservation;
-    try {
-      reservation = await clientOrders.reserve({
-        userId: principal.userId,
-        clientOrderId,
-        orderId,
-        symbol: built.command.payload.symbol,
-        command: encodeCommand(built.command).value,
-        at: new Date(built.command.issuedAt),
-      });
-    } catch {
-      throw unavailable('the order cannot be recorded right now; retry with the same clientOrderId');
-    }
-    if (reservation.fresh) return { kind: 'send', command: built.command, clientOrderId };
-    // A retry: the original order stands. Sent → answer with it and send nothing; pending → the first attempt may
-    // not have reached Kafka, so send the stored command again (the shard de-duplicates it by commandId).
-    if (reservation.state === 'sent') {
-      return {
-        kind: 'answered',
-        ack: {
-          orderId: reservation.orderId,
-          clientOrderId,
-          symbol: reservation.symbol,
-          shardId: sender.shardOf(reservation.symbol),
-          status: 'accepted',
-        },
-      };
-    }
+    if (clientOrderId === null) return { kind: 'send', command: built.command, clientOrderId, resent: false };
+    const reservation = await reserve({
+      userId: principal.userId,
+      clientOrderId,
+      orderId,
+      symbol: built.command.payload.symbol,
+      command: encodeCommand(built.command).value,
+      at: new Date(built.command.issuedAt),
+    });
+    if (reservation.fresh) return { kind: 'send', command: built.command, clientOrderId, resent: false };
+    // A retry: the original order stands, whatever this request's body says (Coinbase's rule).
+    const original: OrderAck = {
+      orderId: reservation.orderId,
+      clientOrderId,
+      symbol: reservation.symbol,
+      shardId: sender.shardOf(reservation.symbol),
+      status: 'accepted',
+    };
+    if (reservation.state === 'sent') return { kind: 'answered', ack: original };
+    // Pending: the first attempt was not confirmed (its produce failed or timed out, or marking it sent did not land).
     // The store holds the value this build encoded (schema version SCHEMA_VERSION); decoding re-checks it.
     const stored = decodeCommand({ value: reservation.command, headers: { [HEADER_VERSION]: String(SCHEMA_VERSION) } });
-    if (!stored.ok || stored.value.code !== 'PLACE_ORDER')
-      throw new ApiError('INTERNAL', 'the stored order cannot be read back');
-    return { kind: 'send', command: stored.value, clientOrderId };
+    if (!stored.ok || stored.value.code !== 'PLACE_ORDER') throw unconfirmed(reservation.orderId);
+    if (now() - stored.value.issuedAt < resendWindowMs)
+      return { kind: 'send', command: stored.value, clientOrderId, resent: true };
+    // Too old to send again safely: a re-send after the shard's de-duplication window is refused as STALE_COMMAND
+    // (or, had the original been applied and forgotten, could not be told apart). Ask the shard's table instead.
+    let placed;
+    try {
+      placed = await queries.getOrder(principal.userId, reservation.orderId);
+    } catch {
+      throw unavailable('orders cannot be looked up right now');
+    }
+    if (!placed) throw unconfirmed(reservation.orderId);
+    clientOrders
+      .markSent(principal.userId, clientOrderId, new Date(now()))
+      .catch((err: unknown) => onMarkSentFailure?.(err, reservation.orderId));
+    return { kind: 'answered', ack: original };
   }
 
   /** The produce and, with a clientOrderId, marking the reservation sent. Resolves once Kafka has the command. */
@@ -197,7 +282,7 @@ export function createOrderService({
   async function place(principal: Principal, request: PlaceOrderRequest): Promise<PlaceOutcome> {
     const prepared = await prepare(principal, request);
     if (prepared.kind === 'answered') return { statusCode: 202, body: prepared.ack };
-    const { command, clientOrderId } = prepared;
+    const { command, clientOrderId, resent } = prepared;
     // Registered before the produce: the shard's events can arrive before Kafka's acknowledgement does.
     const wait =
       request.responseType === 'result' ? feed.waitForOrder(command.payload.orderId, resultTimeoutMs) : undefined;
@@ -211,6 +296,9 @@ export function createOrderService({
     if (!wait) return { statusCode: 202, body: ack };
     const outcome = await wait.outcome;
     if (!outcome) return { statusCode: 202, body: { ...ack, status: 'unknown' } };
+    // A re-sent command refused as a duplicate: the first attempt did reach the shard, and that order stands.
+    if (resent && outcome.rejection && DUPLICATE_REASONS.has(outcome.rejection.reason))
+      return { statusCode: 202, body: { ...ack, status: 'unknown' } };
     return resultOf(ack, command.payload.side, outcome);
   }
 
@@ -241,13 +329,22 @@ export function createOrderService({
    * one symbol keep the batch's order), each answered with what it alone would have got.
    */
   async function placeBatch(principal: Principal, requests: readonly PlaceOrderRequest[]): Promise<BatchEntry[]> {
+    const seen = new Set<string>();
     const prepared = await Promise.all(
-      requests.map((request) =>
-        prepare(principal, request).then(
+      requests.map((request) => {
+        // Two entries under one clientOrderId would be one order answered twice, the second silently dropped.
+        const cid = request.clientOrderId;
+        if (cid !== undefined && seen.has(cid))
+          return Promise.resolve({
+            ok: false as const,
+            err: new ApiError('VALIDATION_FAILED', `clientOrderId ${cid} is repeated in this batch`),
+          });
+        if (cid !== undefined) seen.add(cid);
+        return prepare(principal, request).then(
           (p) => ({ ok: true as const, p }),
           (err: unknown) => ({ ok: false as const, err }),
-        ),
-      ),
+        );
+      }),
     );
     const delivered = prepared.map((r) => {
       if (!r.ok) return Promise.reject(r.err);
@@ -258,26 +355,41 @@ export function createOrderService({
     return settled.map((s): BatchEntry => {
       if (s.status === 'fulfilled') return { statusCode: 202, ...s.value };
       const e = s.reason instanceof ApiError ? s.reason : new ApiError('INTERNAL');
-      return { statusCode: e.statusCode, code: e.code, error: errorName(e.statusCode), message: e.message };
+      const entry = { statusCode: e.statusCode, code: e.code, error: errorName(e.statusCode), message: e.message };
+      return e.orderId === undefined ? entry : { ...entry, orderId: e.orderId };
     });
   }
 
-  /** Finds the caller's order: the shard's table first, then what this gateway placed but the shard has not stored. */
-  async function ownedOrder(principal: Principal, orderId: string): Promise<{ symbol: string; open: boolean }> {
-    let stored;
+  /**
+   * Finds the caller's order without revealing anyone else's: what this gateway placed moments ago, the shard's
+   * table, then the clientOrderId reservations (shared by every gateway, written before the order was sent) — so an
+   * order placed through another replica and not yet stored by the shard is still found if it has a clientOrderId.
+   */
+  async function ownedOrder(
+    principal: Principal,
+    orderId: string,
+    reserved?: { symbol: string },
+  ): Promise<{ symbol: string; open: boolean }> {
+    const recent = recentOrders.lookup(orderId);
+    if (recent && recent.userId === principal.userId) return { symbol: recent.symbol, open: true };
     try {
-      stored = await queries.getOrder(principal.userId, orderId);
+      const stored = await queries.getOrder(principal.userId, orderId);
+      if (stored) return { symbol: stored.symbol, open: OPEN.has(stored.status) };
+      const row = reserved ?? (await clientOrders.findByOrderId(principal.userId, orderId));
+      if (row) return { symbol: row.symbol, open: true };
     } catch {
       throw unavailable('orders cannot be looked up right now');
     }
-    if (stored) return { symbol: stored.symbol, open: OPEN.has(stored.status) };
-    const recent = recentOrders.lookup(orderId);
-    if (recent && recent.userId === principal.userId) return { symbol: recent.symbol, open: true };
     throw new ApiError('NOT_FOUND', `no order ${orderId}`);
   }
 
-  async function cancel(principal: Principal, orderId: string, clientOrderId?: string): Promise<CancelAck> {
-    const { symbol, open } = await ownedOrder(principal, orderId);
+  async function cancel(
+    principal: Principal,
+    orderId: string,
+    clientOrderId?: string,
+    reserved?: { symbol: string },
+  ): Promise<CancelAck> {
+    const { symbol, open } = await ownedOrder(principal, orderId, reserved);
     if (!open) throw new ApiError('ORDER_NOT_OPEN', `order ${orderId} is no longer open`, {}, orderId);
     const command: CancelOrderCommand = {
       commandId: `cancel:${ids.next()}`,
@@ -299,7 +411,7 @@ export function createOrderService({
       throw unavailable('orders cannot be looked up right now');
     }
     if (!found) throw new ApiError('NOT_FOUND', `no order with clientOrderId ${clientOrderId}`);
-    return cancel(principal, found.orderId, clientOrderId);
+    return cancel(principal, found.orderId, clientOrderId, found);
   }
 
   /** Cancels all of the caller's open orders on `symbol`, in one step on the shard. */

@@ -39,12 +39,18 @@ export const KEYS = {
 export function fakeSender(shardOf: (symbol: string) => string = () => 'shard-1') {
   const sent: OrderCommand[] = [];
   let failWith: Error | null = null;
-  const sender: CommandSender & { sent: OrderCommand[]; fail(err: Error | null): void } = {
+  let hanging = false;
+  const sender: CommandSender & { sent: OrderCommand[]; fail(err: Error | null): void; hang(on: boolean): void } = {
     sent,
     fail(err) {
       failWith = err;
     },
+    /** Sends that never settle (a broker that takes the request and never answers). */
+    hang(on) {
+      hanging = on;
+    },
     async send(command) {
+      if (hanging) return new Promise<never>(() => undefined);
       if (failWith) throw failWith;
       sent.push(structuredClone(command));
       return { shardId: shardOf(command.payload.symbol) };
@@ -104,6 +110,10 @@ export function fakeClientOrders() {
       if (broken) throw broken;
       return rows.get(`${userId}/${clientOrderId}`);
     },
+    async findByOrderId(userId, orderId) {
+      if (broken) throw broken;
+      return [...rows.values()].find((r) => r.orderId === orderId && r.userId === userId);
+    },
   };
   return store;
 }
@@ -126,9 +136,12 @@ export function fakeQueries({
     const next = start + limit < items.length ? Buffer.from(String(start + limit)).toString('base64url') : null;
     return { slice, next };
   };
-  const queries: OrderQueries & { fail(err: Error | null): void } = {
+  const queries: OrderQueries & { fail(err: Error | null): void; add(order: StoredOrder): void } = {
     fail(err) {
       broken = err;
+    },
+    add(order) {
+      orders.push(order);
     },
     async getOrder(userId, orderId) {
       if (broken) throw broken;
@@ -234,7 +247,10 @@ export const TEST_CONFIG: AppConfig = {
   logLevel: 'silent',
   bodyLimitBytes: 64 * 1024,
   rateLimitMax: 1_000,
+  publicRateLimitMax: 1_000,
   rateLimitWindowMs: 1_000,
   resultTimeoutMs: 200,
+  produceTimeoutMs: 1_000,
+  resendWindowMs: 30_000,
   maxEventLoopDelayMs: 10_000,
 };

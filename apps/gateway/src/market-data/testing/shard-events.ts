@@ -11,6 +11,7 @@ import {
   type OrderUpdatedEvent,
   type RejectReason,
   type Side,
+  type TimeInForce,
   type TradeEvent,
   tradeId,
 } from '@shardex/contracts';
@@ -37,7 +38,15 @@ export class ShardEvents {
   }
 
   accepted(
-    o: { orderId: string; userId?: string; symbol?: string; side?: Side; price?: string; quantity?: string },
+    o: {
+      orderId: string;
+      userId?: string;
+      symbol?: string;
+      side?: Side;
+      price?: string;
+      quantity?: string;
+      timeInForce?: TimeInForce;
+    },
     commandId = `place:${o.orderId}`,
   ): OrderAcceptedEvent {
     return this.next<OrderAcceptedEvent>(
@@ -48,7 +57,7 @@ export class ShardEvents {
         symbol: o.symbol ?? 'BTC-USDT',
         side: o.side ?? 'BUY',
         type: 'LIMIT',
-        timeInForce: 'GTC',
+        timeInForce: o.timeInForce ?? 'GTC',
         price: o.price ?? '100.00',
         quantity: o.quantity ?? '1.000',
         postOnly: false,
