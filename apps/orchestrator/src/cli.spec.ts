@@ -1,14 +1,5 @@
 import { run } from './cli';
-
-function capture() {
-  const io = {
-    outText: '',
-    errText: '',
-    out: (t: string) => void (io.outText += t),
-    err: (t: string) => void (io.errText += t),
-  };
-  return io;
-}
+import { captureIo as capture } from './testing/capture-io';
 
 describe('orchestrator CLI', () => {
   it('prints its version and exits 0', async () => {
@@ -17,10 +8,12 @@ describe('orchestrator CLI', () => {
     expect(io.outText.trim()).toBe('0.1.0');
   });
 
-  it('describes itself in --help', async () => {
+  it('describes itself in --help: lifecycle broadcasts and key management', async () => {
     const io = capture();
     expect(await run(['--help'], io)).toBe(0);
     expect(io.outText).toContain('Broadcasts lifecycle commands');
+    expect(io.outText).toContain('manages the API keys');
+    expect(io.outText).toMatch(/^\s+keys\s/m);
   });
 
   it('exits 2 with a message on an unknown command', async () => {
