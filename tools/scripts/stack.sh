@@ -45,16 +45,22 @@ case "$action" in
     bash tools/scripts/ensure-deps.sh
     mkdir -p "$run_dir"
     eval "$(node tools/infra/bin/infra.cjs up --profile stack)"
-    NX_DAEMON=false NX_TUI=false npx nx run-many -t build -p gateway matching-engine --outputStyle=static >/dev/null
+    NX_DAEMON=false NX_TUI=false npx nx run-many -t build -p gateway matching-engine orchestrator --outputStyle=static >/dev/null
     echo "shardex stack:"
     echo "  kafka: $KAFKA_BROKERS   mysql: $MYSQL_URL"
-    start_app gateway "http://127.0.0.1:$GATEWAY_PORT/health" PORT="$GATEWAY_PORT" KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$MYSQL_URL"
+    # The shard first: it creates its topics, whose output the gateway reads.
     start_app matching-engine "http://127.0.0.1:$ENGINE_HTTP_PORT/health" SHARD_ID=shard-1 NODE_ID=stack-shard-1 SHARD_COUNT=1 HTTP_PORT="$ENGINE_HTTP_PORT" \
-      KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex"
+      KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" DEPTH_EVERY_COMMANDS=1
+    start_app gateway "http://127.0.0.1:$GATEWAY_PORT/health" PORT="$GATEWAY_PORT" KAFKA_BROKERS="$KAFKA_BROKERS" \
+      MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 INSTRUMENTS_POLL_MS=1000
     node tools/infra/bin/infra.cjs status --profile stack
     echo
-    echo "demo: lifecycle broadcast, three orders, and what shard-1 wrote to MySQL:"
-    KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 node -r tsx/cjs tools/scripts/stack-demo.ts
+    echo "demo: instruments and API keys, then orders over the gateway's HTTP API, and what shard-1 wrote to MySQL:"
+    KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" \
+      node -r tsx/cjs tools/scripts/stack-demo.ts
+    echo
+    echo "API: http://127.0.0.1:$GATEWAY_PORT/docs (OpenAPI), WebSocket ws://127.0.0.1:$GATEWAY_PORT/v1/stream"
+    echo "API keys: node dist/apps/orchestrator/main.js keys create --user <id> --mysql-url ${MYSQL_URL}shardex"
     echo
     echo "stop everything with: npm run stack:down"
     ;;

@@ -542,7 +542,14 @@ describe('reading orders and fills', () => {
 
   it('shows the caller’s own order, lower-case, and 404 for anyone else’s', async () => {
     const res = await get('/v1/orders/01JORDER00000000000000000A');
-    expect(res.json()).toMatchObject({ side: 'buy', type: 'limit', status: 'new', price: '65000' });
+    // Amounts at the instrument's scale, as the shard's events write them (MySQL gives them back trimmed).
+    expect(res.json()).toMatchObject({
+      side: 'buy',
+      type: 'limit',
+      status: 'new',
+      price: '65000.00',
+      quantity: '1.0000',
+    });
     expectError(await get('/v1/orders/01JORDER00000000000000000D'), 'NOT_FOUND');
   });
 

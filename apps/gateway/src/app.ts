@@ -144,7 +144,7 @@ export function buildApp(config: AppConfig, deps: GatewayDeps): FastifyInstance 
         errorResponseBuilder: (_request, ctx) =>
           new ApiError('RATE_LIMITED', `more than ${ctx.max} requests in ${ctx.after}; retry after it`),
       });
-      orderRoutes(scope, { orders, queries: deps.queries });
+      orderRoutes(scope, { orders, queries: deps.queries, catalog: deps.catalog });
     });
     if (deps.extraRoutes) await deps.extraRoutes(root);
   });

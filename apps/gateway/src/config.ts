@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseShardMap, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
+import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { ConfigError } from './errors';
 
 export { ConfigError };
@@ -92,8 +92,7 @@ export function loadConfig(
     throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
   let shardMap: ShardMap;
   try {
-    const file = env['SHARD_MAP_FILE'];
-    shardMap = file ? parseShardMap(readFile(file), /\.ya?ml$/i.test(file) ? 'yaml' : 'json') : shardMapFromEnv(env);
+    shardMap = shardMapFromEnv(env, readFile);
   } catch (err) {
     throw new ConfigError(`shard map: ${(err as Error).message}`);
   }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { decodeCommand, type Command, encodeCommand, type InstrumentSpec } from '@shardex/contracts';
+import { decodeCommand, type Command, encodeCommand } from '@shardex/contracts';
 import { createApiKeyStore, createDb, createInstrumentRegistry, type Knex, migrateLatest } from '@shardex/db';
 import { createKafkaProducer } from '@shardex/kafka';
 import {
@@ -12,6 +12,7 @@ import {
   type TestTopics,
 } from '@shardex/testing';
 import pino from 'pino';
+import { BTC_SPEC as BTC } from './testing/fakes';
 import WebSocket from 'ws';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
@@ -23,17 +24,6 @@ import { type RunningGateway, startGateway } from './server';
 
 // apps never import apps: the shard runs as its own process, from its sources, as in the shard's fault tests.
 const SHARD_MAIN = path.join(__dirname, '..', '..', 'matching-engine', 'src', 'main.ts');
-const BTC: InstrumentSpec = {
-  symbol: 'BTC-USDT',
-  base: 'BTC',
-  quote: 'USDT',
-  priceScale: 2,
-  quantityScale: 4,
-  tickSize: '0.01',
-  lotSize: '0.0001',
-  minQty: '0.0001',
-  maxQty: '100',
-};
 
 let topics: TestTopics;
 let tdb: TestDatabase;

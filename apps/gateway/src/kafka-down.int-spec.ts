@@ -1,4 +1,4 @@
-import { decodeCommand, type Command, type InstrumentSpec } from '@shardex/contracts';
+import { decodeCommand, type Command } from '@shardex/contracts';
 import { createApiKeyStore, createDb, createInstrumentRegistry, type Knex, migrateLatest } from '@shardex/db';
 import { ensureTopics, shardTopics } from '@shardex/kafka';
 import { createShardMap } from '@shardex/order-router';
@@ -10,6 +10,7 @@ import {
   type TestDatabase,
 } from '@shardex/testing';
 import pino from 'pino';
+import { BTC_SPEC as BTC } from './testing/fakes';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
@@ -19,17 +20,6 @@ import { type RunningGateway, startGateway } from './server';
  * clientOrderId places the order once, under its original orderId.
  */
 
-const BTC: InstrumentSpec = {
-  symbol: 'BTC-USDT',
-  base: 'BTC',
-  quote: 'USDT',
-  priceScale: 2,
-  quantityScale: 4,
-  tickSize: '0.01',
-  lotSize: '0.0001',
-  minQty: '0.0001',
-  maxQty: '100',
-};
 const ORDER = { symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: '100.00', quantity: '1' };
 /** What "promptly" means here: kafkajs' retries of the gateway's producer, with room for a slow CI machine. */
 const PROMPT_MS = 15_000;

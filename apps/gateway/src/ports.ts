@@ -1,5 +1,5 @@
 import type { Instrument, OrderCommand } from '@shardex/contracts';
-import type { ApiKeyVerifier, ClientOrderStore } from '@shardex/db';
+import type { ApiKeyVerifier, ClientOrderStore, Fill, OrderRow, PublicTrade } from '@shardex/db';
 
 /**
  * What the gateway's routes depend on. main.ts wires the real adapters (Kafka, MySQL, the output-topic feed);
@@ -33,45 +33,14 @@ export interface InstrumentCatalog {
 export type ClientOrders = Pick<ClientOrderStore, 'reserve' | 'markSent' | 'find' | 'findByOrderId'>;
 export type KeyVerifier = Pick<ApiKeyVerifier, 'verify'>;
 
-export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';
+export type OrderStatus = OrderRow['status'];
 
-/** An order as the shards stored it in MySQL. */
-export interface StoredOrder {
-  orderId: string;
-  userId: string;
-  symbol: string;
-  side: 'BUY' | 'SELL';
-  type: 'LIMIT' | 'MARKET';
-  timeInForce: 'GTC' | 'IOC' | 'FOK';
-  price: string | null;
-  quantity: string;
-  filledQuantity: string;
-  status: OrderStatus;
-  postOnly: boolean;
-  reason: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface StoredFill {
-  tradeId: string;
-  orderId: string;
-  symbol: string;
-  side: 'BUY' | 'SELL';
-  price: string;
-  quantity: string;
-  liquidity: 'maker' | 'taker';
-  executedAt: number;
-}
-
-export interface StoredTrade {
-  tradeId: string;
-  symbol: string;
-  price: string;
-  quantity: string;
-  takerSide: 'BUY' | 'SELL';
-  executedAt: number;
-}
+/** An order as the shards stored it in MySQL (libs/db's row, without the shard's bookkeeping). */
+export type StoredOrder = Omit<OrderRow, 'shardId' | 'version'>;
+/** One of the caller's trades, from the caller's side. */
+export type StoredFill = Fill;
+/** A public trade: no user or order ids. */
+export type StoredTrade = PublicTrade;
 
 /** The read side, from the tables the shards write. Cursors are opaque; a malformed one throws `InvalidCursor`. */
 export interface OrderQueries {

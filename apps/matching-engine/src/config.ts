@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { LEGACY_SHARD, parseShardMap, type ShardInfo, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
+import { LEGACY_SHARD, type ShardInfo, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { EngineError } from './errors';
 
 /** Shard process settings, parsed once at start-up from the environment and frozen. */
@@ -114,8 +114,7 @@ export function loadConfig(
 
   let shardMap: ShardMap;
   try {
-    const file = env['SHARD_MAP_FILE'];
-    shardMap = file ? parseShardMap(readFile(file), /\.ya?ml$/i.test(file) ? 'yaml' : 'json') : shardMapFromEnv(env);
+    shardMap = shardMapFromEnv(env, readFile);
   } catch (err) {
     throw new ConfigError(`shard map: ${(err as Error).message}`);
   }

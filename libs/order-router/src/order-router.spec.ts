@@ -133,6 +133,16 @@ describe('shard map', () => {
     ]);
     expect(shardMapFromEnv({ SHARDING_ENABLED: 'false' }).shardingEnabled).toBe(false);
     expect(() => shardMapFromEnv({})).toThrow(expect.objectContaining({ code: 'ROUTER_ERR_INVALID_CONFIG' }));
+    // SHARD_MAP_FILE wins over the variables, read through the caller's reader, YAML by its extension.
+    const files: Record<string, string> = {
+      '/m.yaml': 'shards:\n  - shardId: a\n',
+      '/m.json': '{"shards":[{"shardId":"b"}]}',
+    };
+    const read = (path: string) => files[path] ?? '';
+    expect(shardMapFromEnv({ SHARD_MAP_FILE: '/m.yaml', SHARD_COUNT: '3' }, read).shards.map((s) => s.shardId)).toEqual(
+      ['a'],
+    );
+    expect(shardMapFromEnv({ SHARD_MAP_FILE: '/m.json' }, read).shards.map((s) => s.shardId)).toEqual(['b']);
   });
 
   it('documents every error code', () => {

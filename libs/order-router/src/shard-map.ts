@@ -185,7 +185,13 @@ export function parseShardMap(text: string, format: 'json' | 'yaml'): ShardMap {
  * SHARDING_ENABLED=false for the legacy engine; SHARD_MAP (JSON) for a full map; or SHARD_COUNT=N for shard-1..shard-N
  * with every symbol placed by hash.
  */
-export function shardMapFromEnv(env: Readonly<Record<string, string | undefined>>): ShardMap {
+export function shardMapFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  /** Reads SHARD_MAP_FILE (a .json or .yaml/.yml file), which wins over the variables when set. */
+  readFile?: (path: string) => string,
+): ShardMap {
+  const file = env['SHARD_MAP_FILE'];
+  if (file && readFile) return parseShardMap(readFile(file), /\.ya?ml$/i.test(file) ? 'yaml' : 'json');
   const enabled = env['SHARDING_ENABLED'];
   if (enabled !== undefined && enabled !== 'true' && enabled !== 'false')
     throw invalid(`SHARDING_ENABLED must be true or false, got "${enabled}"`);

@@ -54,6 +54,27 @@ describe('client order batcher', () => {
     expect(calls.reserveMany).toEqual([['a', 'b'], ['c'], ['d']]);
   });
 
+  it('holds what arrives while maxInFlight statements run and sends it as one batch after', async () => {
+    const { store, calls } = fakeStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = {
+      ...store,
+      reserveMany: async (inputs: readonly ClientOrderReservationInput[]) => {
+        await gate;
+        return store.reserveMany(inputs);
+      },
+    };
+    const batcher = createClientOrderBatcher(slow, { maxInFlight: 1 });
+    const first = batcher.reserve(input('a'));
+    await new Promise((r) => setImmediate(r));
+    const later = ['b', 'c', 'd'].map((c) => batcher.reserve(input(c)));
+    await new Promise((r) => setImmediate(r));
+    release();
+    await Promise.all([first, ...later]);
+    expect(calls.reserveMany).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
   it('marks a turn’s orders sent in one statement at the latest time asked', async () => {
     const { store, calls } = fakeStore();
     const batcher = createClientOrderBatcher(store);

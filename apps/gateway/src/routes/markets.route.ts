@@ -9,7 +9,7 @@ import {
 } from '@shardex/contracts';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors';
-import { toTradeView } from '../orders/views';
+import { scaled, toTradeView } from '../orders/views';
 import type { InstrumentCatalog, MarketFeed, OrderQueries } from '../ports';
 
 const errors = { '4xx': apiErrorSchema, '5xx': apiErrorSchema };
@@ -83,7 +83,8 @@ export function marketRoutes(
     async (request) => {
       const { instrument } = known(request.params.symbol);
       try {
-        return { trades: (await queries.recentTrades(instrument.symbol, request.query.limit)).map(toTradeView) };
+        const trades = await queries.recentTrades(instrument.symbol, request.query.limit);
+        return { trades: trades.map((t) => toTradeView(scaled(catalog, t, ['price'], ['quantity']))) };
       } catch {
         throw new ApiError('UNAVAILABLE', 'trades cannot be read right now', { 'retry-after': '1' });
       }

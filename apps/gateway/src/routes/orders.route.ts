@@ -18,8 +18,8 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors';
 import type { OrderService } from '../orders/order-service';
-import { fromViewStatus, toFillView, toOrderView } from '../orders/views';
-import type { OrderQueries, OrderStatus } from '../ports';
+import { fromViewStatus, scaled, toFillView, toOrderView } from '../orders/views';
+import type { InstrumentCatalog, OrderQueries, OrderStatus, StoredFill, StoredOrder } from '../ports';
 
 const errors = { '4xx': apiErrorSchema, '5xx': apiErrorSchema };
 const security = [{ apiKey: [] }];
@@ -56,8 +56,14 @@ async function read<T>(query: () => Promise<T>): Promise<T> {
 /** The private order routes: place (single and batch), cancel, and the caller's own orders and fills. */
 export function orderRoutes(
   app: FastifyInstance,
-  { orders, queries }: { orders: OrderService; queries: OrderQueries },
+  {
+    orders,
+    queries,
+    catalog,
+  }: { orders: OrderService; queries: OrderQueries; catalog: Pick<InstrumentCatalog, 'lookup'> },
 ) {
+  const orderView = (o: StoredOrder) => toOrderView(scaled(catalog, o, ['price'], ['quantity', 'filledQuantity']));
+  const fillView = (f: StoredFill) => toFillView(scaled(catalog, f, ['price'], ['quantity']));
   app.post<{ Body: PlaceOrderRequest }>(
     '/v1/orders',
     {
@@ -152,7 +158,7 @@ export function orderRoutes(
     async (request) => {
       const order = await read(() => queries.getOrder(principal(request).userId, request.params.orderId));
       if (!order) throw new ApiError('NOT_FOUND', `no order ${request.params.orderId}`);
-      return toOrderView(order);
+      return orderView(order);
     },
   );
 
@@ -178,7 +184,7 @@ export function orderRoutes(
           ...(cursor !== undefined ? { cursor } : {}),
         }),
       );
-      return { orders: page.orders.map(toOrderView), nextCursor: page.nextCursor };
+      return { orders: page.orders.map(orderView), nextCursor: page.nextCursor };
     },
   );
 
@@ -202,7 +208,7 @@ export function orderRoutes(
           ...(cursor !== undefined ? { cursor } : {}),
         }),
       );
-      return { fills: page.fills.map(toFillView), nextCursor: page.nextCursor };
+      return { fills: page.fills.map(fillView), nextCursor: page.nextCursor };
     },
   );
 }
