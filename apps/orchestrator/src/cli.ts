@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { openMysqlKeyStore } from './adapters/mysql-key-store';
 import type { OpenKeyStore } from './commands/key-store.port';
 import { registerKeysCommand } from './commands/keys.command';
+import { registerLifecycleCommands } from './commands/lifecycle.command';
+import { openKafkaLifecycle } from './adapters/kafka-lifecycle';
+import type { OpenLifecycle } from './lifecycle/lifecycle.port';
 import { describeError, isUsageError } from './errors';
 import type { Io } from './io';
 import type { Env } from './mysql-url';
@@ -13,17 +16,20 @@ export interface CliDeps {
   env?: Env;
   /** Default: the MySQL adapter (migrates, then libs/db's API key store), its warnings on stderr. */
   openKeyStore?: OpenKeyStore;
+  /** Default: Kafka (and MySQL for init's instrument registry). */
+  openLifecycle?: OpenLifecycle;
+  /** Default: the file system. */
+  readFile?: (path: string) => string;
 }
 
-/**
- * Builds the CLI: API key management (`keys`); the commands that broadcast lifecycle commands to the shards are
- * added as the router lands.
- */
+/** Builds the CLI: the lifecycle broadcasts (`init`, `start`, `stop`) and API key management (`keys`). */
 export function buildCli(
   io: Io,
   {
     env = {},
     openKeyStore = (url) => openMysqlKeyStore(url, { warn: (line) => io.err(`warning: ${line}\n`) }),
+    openLifecycle = openKafkaLifecycle,
+    readFile,
   }: CliDeps = {},
 ): Command {
   const program = new Command('shardex-orchestrator')
@@ -36,6 +42,7 @@ export function buildCli(
     .exitOverride();
   // Subcommands made with .command() inherit the output and exit settings above.
   registerKeysCommand(program, { io, env, openKeyStore });
+  registerLifecycleCommands(program, { io, env, openLifecycle, ...(readFile ? { readFile } : {}) });
   return program;
 }
 

@@ -3,7 +3,9 @@ import { CodedError } from '@shardex/contracts';
 /** Errors of the orchestrator CLI; `run()` turns ORCH_ERR_USAGE into exit code 2 and every other error into 1. */
 export const ORCHESTRATOR_ERROR_CODES = {
   ORCH_ERR_USAGE:
-    'The command cannot run as given: the MySQL URL is missing (neither --mysql-url nor MYSQL_URL) or is not mysql://user:password@host:port/database. Exit code 2.',
+    'The command cannot run as given: a setting is missing or malformed (MySQL URL, Kafka brokers, shard map, --timeout), or the instruments file is invalid (every problem listed, nothing sent). Exit code 2.',
+  ORCH_ERR_SHARDS_FAILED:
+    'A lifecycle command did not complete on every shard: Kafka refused it, the shard rejected or dead-lettered it, or (with --wait) did not answer in time; the report names each. Exit code 1.',
   ORCH_ERR_KEY_NOT_LIVE:
     'keys revoke named no live API key: no key has that id, or it was revoked before (the store answers both the same way). Exit code 1.',
 } as const;

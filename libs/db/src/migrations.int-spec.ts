@@ -157,4 +157,19 @@ describe('migrations (real MySQL/MariaDB)', () => {
       'instruments.spec text NO utf8mb4_bin',
     ]);
   });
+  it('lets several processes migrate a fresh database at once: one migrates, the others wait and find it done', async () => {
+    const fresh = await createTestDatabase('migrations-race');
+    const pools = Array.from({ length: 4 }, () => createDb({ url: fresh.url }));
+    try {
+      const results = await Promise.allSettled(pools.map((p) => migrateLatest(p, { pollMs: 20 })));
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual(
+        pools.map(() => 'fulfilled'),
+      );
+      const applied = results.map((r) => (r.status === 'fulfilled' ? r.value : []));
+      expect(applied.flat().sort()).toEqual(MIGRATIONS.map((m) => m.name).sort()); // each applied exactly once
+    } finally {
+      for (const p of pools) await p.destroy();
+      await fresh.drop();
+    }
+  });
 });

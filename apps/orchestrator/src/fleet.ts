@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
+import { OrchestratorError } from './errors';
+import type { Env } from './mysql-url';
+
+/** Where the fleet is: the brokers and the shard map, read exactly as the gateway and the shards read them. */
+export interface Fleet {
+  brokers: string[];
+  shardMap: ShardMap;
+}
+
+export const KAFKA_BROKERS_ENV = 'KAFKA_BROKERS';
+
+/** Flags shared by the fleet commands; env fills in what a flag leaves out. */
+export interface FleetFlags {
+  brokers?: string;
+  shardMap?: string;
+}
+
+const BROKER = /^[^:\s]+:\d{1,5}$/;
+
+/**
+ * `--brokers` or KAFKA_BROKERS; `--shard-map <file>` or the shard map variables of the other apps (SHARD_MAP_FILE,
+ * SHARD_MAP, SHARD_COUNT, SHARDING_ENABLED). A missing or malformed setting is ORCH_ERR_USAGE naming it (exit 2).
+ */
+export function resolveFleet(
+  flags: FleetFlags,
+  env: Env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Fleet {
+  const raw = flags.brokers ?? env[KAFKA_BROKERS_ENV] ?? '';
+  const brokers = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (brokers.length === 0 || brokers.some((b) => !BROKER.test(b)))
+    throw new OrchestratorError(
+      'ORCH_ERR_USAGE',
+      `Kafka brokers: pass --brokers or set ${KAFKA_BROKERS_ENV} as host:port[,host:port...], got "${raw}"`,
+    );
+  let shardMap: ShardMap;
+  try {
+    shardMap = shardMapFromEnv(flags.shardMap ? { ...env, SHARD_MAP_FILE: flags.shardMap } : env, readFile);
+  } catch (err) {
+    throw new OrchestratorError('ORCH_ERR_USAGE', `shard map: ${(err as Error).message}`);
+  }
+  return { brokers, shardMap };
+}

@@ -1,0 +1,200 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, createInstrumentRegistry } from '@shardex/db';
+import {
+  createTestDatabase,
+  createTestKafka,
+  createTestTopics,
+  getTestInfra,
+  type TestDatabase,
+  type TestTopics,
+} from '@shardex/testing';
+import { run } from './cli';
+import { captureIo } from './testing/capture-io';
+
+/**
+ * The lifecycle commands as an operator runs them, against two real shard processes on real Kafka and MariaDB:
+ * what the report says must be what the shards did.
+ */
+
+// apps never import apps: the shards run as their own processes, from their sources.
+const SHARD_MAIN = path.join(__dirname, '..', '..', 'matching-engine', 'src', 'main.ts');
+const SHARDS = ['shard-1', 'shard-2'] as const;
+const spec = (symbol: string) => ({
+  symbol,
+  base: symbol.split('-')[0],
+  quote: 'USDT',
+  priceScale: 2,
+  quantityScale: 4,
+  tickSize: '0.01',
+  lotSize: '0.0001',
+  minQty: '0.0001',
+  maxQty: '100',
+});
+
+let topics: TestTopics;
+let tdb: TestDatabase;
+let dir: string;
+let shardMap: object;
+const procs = new Map<string, { child: ChildProcess; out: string }>();
+
+function startShard(shardId: string, env: Record<string, string>): Promise<void> {
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', SHARD_MAIN], {
+    env: {
+      ...process.env,
+      ...env,
+      SHARD_ID: shardId,
+      HTTP_PORT: '0',
+      CONSUMER_GROUP_PREFIX: `orch-${topics.name('s1-input')}`,
+      NODE_ID: `${shardId}-test`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const p = { child, out: '' };
+  procs.set(shardId, p);
+  child.stdout?.on('data', (c: Buffer) => (p.out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (p.out += c.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (p.out.includes('shard active')) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`${shardId} exited:\n${p.out.slice(-2000)}`));
+      }
+    }, 50);
+  });
+}
+
+async function stopShard(shardId: string): Promise<void> {
+  const p = procs.get(shardId);
+  if (!p || p.child.exitCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (p.child.exitCode === null) p.child.kill('SIGKILL');
+}
+
+async function cli(...argv: string[]) {
+  const io = captureIo();
+  const env = { KAFKA_BROKERS: getTestInfra().kafkaBrokers.join(','), MYSQL_URL: tdb.url };
+  const code = await run([...argv, '--shard-map', path.join(dir, 'shards.json')], io, { env });
+  return { code, out: io.outText, err: io.errText };
+}
+
+async function preloadEnds(): Promise<number> {
+  const admin = createTestKafka('orch-spec').admin();
+  await admin.connect();
+  try {
+    let n = 0;
+    for (const s of ['s1-preload', 's2-preload'])
+      for (const p of await admin.fetchTopicOffsets(topics.name(s))) n += Number(p.high);
+    return n;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  const infra = getTestInfra();
+  topics = await createTestTopics(
+    SHARDS.flatMap((_, i) => [`s${i + 1}-input`, `s${i + 1}-preload`, `s${i + 1}-output`, `s${i + 1}-dlq`]),
+    infra,
+  );
+  tdb = await createTestDatabase('orchlife', infra);
+  dir = mkdtempSync(path.join(os.tmpdir(), 'orch-'));
+  shardMap = {
+    // Every symbol pinned, so the test knows which shard gets which.
+    explicitOnly: true,
+    shards: SHARDS.map((shardId, i) => ({
+      shardId,
+      kafkaInputTopic: topics.name(`s${i + 1}-input`),
+      kafkaPreloadTopic: topics.name(`s${i + 1}-preload`),
+      kafkaOutputTopic: topics.name(`s${i + 1}-output`),
+      kafkaDlqTopic: topics.name(`s${i + 1}-dlq`),
+      symbols: i === 0 ? ['BTC-USDT', 'ETH-USDT'] : ['SOL-USDT'],
+    })),
+  };
+  writeFileSync(path.join(dir, 'shards.json'), JSON.stringify(shardMap));
+  writeFileSync(path.join(dir, 'good.json'), JSON.stringify([spec('BTC-USDT'), spec('ETH-USDT'), spec('SOL-USDT')]));
+  writeFileSync(
+    path.join(dir, 'bad.json'),
+    JSON.stringify([{ ...spec('BTC-USDT'), base: 'b-t-c' }, spec('DOGE-USDT')]),
+  );
+  const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MYSQL_URL: tdb.url, SHARD_MAP: JSON.stringify(shardMap) };
+  await Promise.all(SHARDS.map((s) => startShard(s, env)));
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(SHARDS.map((s) => stopShard(s)));
+  rmSync(dir, { recursive: true, force: true });
+  await topics?.drop();
+  await tdb?.drop();
+}, 60_000);
+
+describe('orchestrator lifecycle (real Kafka + MySQL, two shard processes)', () => {
+  it('refuses an invalid instruments file before sending anything (exit 2)', async () => {
+    const before = await preloadEnds();
+    const r = await cli('init', '--instruments', path.join(dir, 'bad.json'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/BTC-USDT: .*base/);
+    expect(r.err).toMatch(/DOGE-USDT: /); // not listed by any shard in explicit-only mode
+    expect(await preloadEnds()).toBe(before);
+  });
+
+  it('init → start --wait brings both shards to RUNNING with their own instruments; stop --wait to STOPPED', async () => {
+    const init = await cli(
+      'init',
+      '--instruments',
+      path.join(dir, 'good.json'),
+      '--wait',
+      '--timeout',
+      '60s',
+      '--json',
+    );
+    expect(init.code).toBe(0);
+    expect(JSON.parse(init.out).shards).toEqual([
+      { shardId: 'shard-1', result: 'ok', state: 'INITIALIZED', symbols: ['BTC-USDT', 'ETH-USDT'] },
+      { shardId: 'shard-2', result: 'ok', state: 'INITIALIZED', symbols: ['SOL-USDT'] },
+    ]);
+    // The gateways' registry holds the same set, each instrument with its shard.
+    const db = createDb({ url: tdb.url });
+    try {
+      const set = await createInstrumentRegistry(db).load();
+      expect(set?.instruments.map((i) => `${i.instrument.symbol}@${i.shardId}`)).toEqual([
+        'BTC-USDT@shard-1',
+        'ETH-USDT@shard-1',
+        'SOL-USDT@shard-2',
+      ]);
+    } finally {
+      await db.destroy();
+    }
+
+    const start = await cli('start', '--wait', '--timeout', '60s');
+    expect(start.code).toBe(0);
+    expect(start.out).toMatch(/shard-1\s+ok\s+RUNNING/);
+    expect(start.out).toMatch(/shard-2\s+ok\s+RUNNING/);
+
+    // Initialising a running shard is refused by the shard, and the report says so.
+    const again = await cli('init', '--instruments', path.join(dir, 'good.json'), '--wait', '--timeout', '60s');
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/shard-1\s+failed.*rejected INVALID_STATE/);
+
+    const stop = await cli('stop', '--wait', '--timeout', '60s');
+    expect(stop.code).toBe(0);
+    expect(stop.out).toMatch(/shard-1\s+ok\s+STOPPED/);
+    expect(stop.out).toMatch(/shard-2\s+ok\s+STOPPED/);
+  });
+
+  it('names the shard that is not running when start --wait times out (exit 1)', async () => {
+    await stopShard('shard-2');
+    const r = await cli('start', '--wait', '--timeout', '5s');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/shard-1\s+ok\s+RUNNING/);
+    expect(r.out).toMatch(/shard-2\s+timeout/);
+    expect(r.err).toMatch(/shard-2 timeout/);
+  });
+});
