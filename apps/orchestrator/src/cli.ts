@@ -3,6 +3,7 @@ import { openMysqlKeyStore } from './adapters/mysql-key-store';
 import type { OpenKeyStore } from './commands/key-store.port';
 import { registerKeysCommand } from './commands/keys.command';
 import { registerLifecycleCommands } from './commands/lifecycle.command';
+import { type CreateTopics, registerTopicsCommand } from './commands/topics.command';
 import { openKafkaLifecycle } from './adapters/kafka-lifecycle';
 import type { OpenLifecycle } from './lifecycle/lifecycle.port';
 import { describeError, isUsageError } from './errors';
@@ -20,9 +21,11 @@ export interface CliDeps {
   openLifecycle?: OpenLifecycle;
   /** Default: the file system. */
   readFile?: (path: string) => string;
+  /** Default: libs/kafka's ensureTopics. */
+  createTopics?: CreateTopics;
 }
 
-/** Builds the CLI: the lifecycle broadcasts (`init`, `start`, `stop`) and API key management (`keys`). */
+/** Builds the CLI: the shard topics (`topics create`), the lifecycle broadcasts (`init`, `start`, `stop`) and API keys (`keys`). */
 export function buildCli(
   io: Io,
   {
@@ -30,6 +33,7 @@ export function buildCli(
     openKeyStore = (url) => openMysqlKeyStore(url, { warn: (line) => io.err(`warning: ${line}\n`) }),
     openLifecycle = openKafkaLifecycle,
     readFile,
+    createTopics,
   }: CliDeps = {},
 ): Command {
   const program = new Command('shardex-orchestrator')
@@ -42,6 +46,12 @@ export function buildCli(
     .exitOverride();
   // Subcommands made with .command() inherit the output and exit settings above.
   registerKeysCommand(program, { io, env, openKeyStore });
+  registerTopicsCommand(program, {
+    io,
+    env,
+    ...(readFile ? { readFile } : {}),
+    ...(createTopics ? { createTopics } : {}),
+  });
   registerLifecycleCommands(program, { io, env, openLifecycle, ...(readFile ? { readFile } : {}) });
   return program;
 }

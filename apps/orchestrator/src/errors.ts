@@ -6,6 +6,8 @@ export const ORCHESTRATOR_ERROR_CODES = {
     'The command cannot run as given: a setting is missing or malformed (MySQL URL, Kafka brokers, shard map, --timeout), or the instruments file is invalid (every problem listed, nothing sent). Exit code 2.',
   ORCH_ERR_SHARDS_FAILED:
     'A lifecycle command did not complete on every shard: Kafka refused it, the shard rejected or dead-lettered it, or (with --wait) did not answer in time; the report names each. Exit code 1.',
+  ORCH_ERR_TOPICS:
+    'topics create could not create a topic, or an existing one does not fit (an input or preload topic with more than one partition, fewer partitions than asked). Exit code 1.',
   ORCH_ERR_KEY_NOT_LIVE:
     'keys revoke named no live API key: no key has that id, or it was revoked before (the store answers both the same way). Exit code 1.',
 } as const;

@@ -6,6 +6,7 @@ import { createDb, createInstrumentRegistry } from '@shardex/db';
 import {
   createTestDatabase,
   createTestKafka,
+  deleteTopics,
   createTestTopics,
   getTestInfra,
   type TestDatabase,
@@ -81,7 +82,8 @@ async function stopShard(shardId: string): Promise<void> {
 async function cli(...argv: string[]) {
   const io = captureIo();
   const env = { KAFKA_BROKERS: getTestInfra().kafkaBrokers.join(','), MYSQL_URL: tdb.url };
-  const code = await run([...argv, '--shard-map', path.join(dir, 'shards.json')], io, { env });
+  const map = argv.includes('--shard-map') ? [] : ['--shard-map', path.join(dir, 'shards.json')];
+  const code = await run([...argv, ...map], io, { env });
   return { code, out: io.outText, err: io.errText };
 }
 
@@ -101,7 +103,10 @@ async function preloadEnds(): Promise<number> {
 beforeAll(async () => {
   const infra = getTestInfra();
   topics = await createTestTopics(
-    SHARDS.flatMap((_, i) => [`s${i + 1}-input`, `s${i + 1}-preload`, `s${i + 1}-output`, `s${i + 1}-dlq`]),
+    [
+      ...SHARDS.flatMap((_, i) => [`s${i + 1}-input`, `s${i + 1}-preload`, `s${i + 1}-output`, `s${i + 1}-dlq`]),
+      { name: 'wide', partitions: 3 },
+    ],
     infra,
   );
   tdb = await createTestDatabase('orchlife', infra);
@@ -134,6 +139,61 @@ afterAll(async () => {
   await topics?.drop();
   await tdb?.drop();
 }, 60_000);
+
+describe('orchestrator topics create (real Kafka)', () => {
+  it('creates every topic of a shard map once, then finds them; an input topic with 3 partitions is an error', async () => {
+    // Named after a test topic, so a run that dies here still has its leftovers swept with the run's.
+    const base = topics.name('s1-input');
+    const shards = ['tc-1', 'tc-2'].map((shardId) => ({
+      shardId,
+      kafkaInputTopic: `${base}-${shardId}-input`,
+      kafkaPreloadTopic: `${base}-${shardId}-preload`,
+      kafkaOutputTopic: `${base}-${shardId}-output`,
+      kafkaDlqTopic: `${base}-${shardId}-dlq`,
+    }));
+    const names = shards.flatMap((s) => [s.kafkaInputTopic, s.kafkaPreloadTopic, s.kafkaOutputTopic, s.kafkaDlqTopic]);
+    writeFileSync(path.join(dir, 'tc.json'), JSON.stringify({ shards }));
+    writeFileSync(
+      path.join(dir, 'wide.json'),
+      JSON.stringify({
+        shards: [{ shardId: 'w', kafkaInputTopic: topics.name('wide'), kafkaPreloadTopic: `${base}-w-preload` }],
+      }),
+    );
+    try {
+      const first = await cli(
+        'topics',
+        'create',
+        '--shard-map',
+        path.join(dir, 'tc.json'),
+        '--partitions',
+        '2',
+        '--json',
+      );
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.out)).toEqual({ created: names, existing: [] });
+      const again = await cli(
+        'topics',
+        'create',
+        '--shard-map',
+        path.join(dir, 'tc.json'),
+        '--partitions',
+        '2',
+        '--json',
+      );
+      expect(JSON.parse(again.out)).toEqual({ created: [], existing: names });
+      const wide = await cli('topics', 'create', '--shard-map', path.join(dir, 'wide.json'));
+      expect(wide.code).toBe(1);
+      expect(wide.err).toMatch(/has 3 partitions, exactly 1 required/);
+      // Checked before anything is created: a map that does not fit leaves no topic behind.
+      const admin = createTestKafka('orch-spec').admin();
+      await admin.connect();
+      const listed = await admin.listTopics().finally(() => admin.disconnect());
+      expect(listed.filter((t) => t.startsWith(`${base}-w-`))).toEqual([]);
+    } finally {
+      await deleteTopics([...names, `${base}-w-preload`, `${base}-w-output`, `${base}-w-dlq`]);
+    }
+  });
+});
 
 describe('orchestrator lifecycle (real Kafka + MySQL, two shard processes)', () => {
   it('refuses an invalid instruments file before sending anything (exit 2)', async () => {

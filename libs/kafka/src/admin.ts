@@ -8,6 +8,8 @@ export interface TopicSpec {
   replicationFactor?: number;
   /** Kafka topic configs, e.g. `retention.ms`. */
   configEntries?: Record<string, string>;
+  /** An existing topic must have exactly `partitions` (not just at least): a shard's input topic. */
+  exactPartitions?: boolean;
 }
 
 export interface ShardTopicOptions {
@@ -21,6 +23,8 @@ export interface ShardTopicOptions {
   replicationFactor?: number;
   /** Retention of every shard topic, ms. Default 7 days. */
   retentionMs?: number;
+  /** `min.insync.replicas` of every shard topic: with acks=all, how many replicas hold a record before it is acknowledged. Default: the broker's. */
+  minInsyncReplicas?: number;
 }
 
 /** The topics a shard map needs: input, preload, output and dead-letter of every shard. */
@@ -31,11 +35,15 @@ export function shardTopics(
     controlPartitions = 1,
     replicationFactor = 1,
     retentionMs = 7 * 24 * 3_600_000,
+    minInsyncReplicas,
   }: ShardTopicOptions = {},
 ): TopicSpec[] {
-  const configEntries = { 'retention.ms': String(retentionMs) };
+  const configEntries: Record<string, string> = {
+    'retention.ms': String(retentionMs),
+    ...(minInsyncReplicas !== undefined ? { 'min.insync.replicas': String(minInsyncReplicas) } : {}),
+  };
   return map.shards.flatMap((s) => [
-    { topic: s.kafkaInputTopic, partitions: 1, replicationFactor, configEntries },
+    { topic: s.kafkaInputTopic, partitions: 1, replicationFactor, configEntries, exactPartitions: true },
     { topic: s.kafkaPreloadTopic, partitions: controlPartitions, replicationFactor, configEntries },
     { topic: s.kafkaOutputTopic, partitions, replicationFactor, configEntries },
     { topic: s.kafkaDlqTopic, partitions: controlPartitions, replicationFactor, configEntries },
@@ -61,6 +69,21 @@ export async function ensureTopics(
   try {
     const present = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !present.has(s.topic));
+    const existing = specs.filter((s) => present.has(s.topic));
+    // Existing topics are checked first: a map that does not fit creates nothing.
+    if (checkExisting && existing.length > 0) {
+      const meta = await admin.fetchTopicMetadata({ topics: existing.map((s) => s.topic) });
+      for (const t of meta.topics) {
+        const spec = existing.find((s) => s.topic === t.name);
+        const want = spec?.partitions ?? 0;
+        if (t.partitions.length < want || (spec?.exactPartitions && t.partitions.length !== want)) {
+          throw new KafkaAdapterError(
+            'KAFKA_ERR_TOPIC',
+            `${t.name} has ${t.partitions.length} partitions, ${spec?.exactPartitions ? 'exactly ' : ''}${want} required`,
+          );
+        }
+      }
+    }
     if (missing.length > 0) {
       await admin
         .createTopics({
@@ -79,19 +102,6 @@ export async function ensureTopics(
             { cause },
           );
         });
-    }
-    const existing = specs.filter((s) => present.has(s.topic));
-    if (checkExisting && existing.length > 0) {
-      const meta = await admin.fetchTopicMetadata({ topics: existing.map((s) => s.topic) });
-      for (const t of meta.topics) {
-        const want = existing.find((s) => s.topic === t.name)?.partitions ?? 0;
-        if (t.partitions.length < want) {
-          throw new KafkaAdapterError(
-            'KAFKA_ERR_TOPIC',
-            `${t.name} has ${t.partitions.length} partitions, ${want} required`,
-          );
-        }
-      }
     }
     return { created: missing.map((s) => s.topic), existing: existing.map((s) => s.topic) };
   } finally {
