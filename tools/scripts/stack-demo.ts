@@ -1,16 +1,12 @@
 /**
- * Shows the local stack working end to end, through the gateway's HTTP API as a client sees it:
- * 1. what `orchestrator init` does: stores the instrument set in the registry (the gateway validates against it) and
- *    broadcasts INITIALIZE_ENGINE and START_ENGINE to every shard;
- * 2. what `orchestrator keys create` does: an API key for two users;
- * 3. a resting sell and a crossing buy placed over HTTP (the buy waits for its result: its fills), the depth, the
+ * Shows the local stack working end to end, through the gateway's HTTP API as a client sees it (after
+ * `orchestrator init` and `start` have run, from stack.sh):
+ * 1. what `orchestrator keys create` does: an API key for two users;
+ * 2. a resting sell and a crossing buy placed over HTTP (the buy waits for its result: its fills), the depth, the
  *    taker's fills — and the rows the shard wrote to MySQL.
- * Run by `npm run stack` after the services are up; env: KAFKA_BROKERS, MYSQL_URL (with database), SHARD_COUNT,
- * GATEWAY_URL.
+ * Run by `npm run stack` after the services are up; env: MYSQL_URL (with database), GATEWAY_URL.
  */
-import { createApiKeyStore, createDb, createInstrumentRegistry } from '@shardex/db';
-import { createKafkaProducer } from '@shardex/kafka';
-import { createOrderRouter, shardMapFromEnv } from '@shardex/order-router';
+import { createApiKeyStore, createDb } from '@shardex/db';
 
 const GATEWAY = process.env['GATEWAY_URL'] ?? 'http://127.0.0.1:8080';
 
@@ -35,42 +31,9 @@ async function until(what: string, probe: () => Promise<boolean>, ms = 60_000): 
 }
 
 async function main(): Promise<void> {
-  const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',');
   const db = createDb({ url: process.env['MYSQL_URL'] ?? '' });
-  const producer = createKafkaProducer({ brokers, clientId: 'shardex-stack-demo' });
-  await producer.connect();
-  const shardMap = shardMapFromEnv(process.env);
-  const router = createOrderRouter({ shardMap, producer });
   const run = Date.now();
-  const command = <T>(code: string, payload: T) =>
-    ({ commandId: `demo-${run}-${code}`, code, issuedAt: run, payload }) as never;
-  const instrument = {
-    symbol: 'BTC-USDT',
-    base: 'BTC',
-    quote: 'USDT',
-    priceScale: 2,
-    quantityScale: 8,
-    tickSize: '0.01',
-    lotSize: '0.00001',
-    minQty: '0.0001',
-    maxQty: '100',
-  };
   try {
-    const { version } = await createInstrumentRegistry(db).publish({
-      instruments: [{ spec: instrument, shardId: shardMap.route(instrument.symbol).shardId }],
-      at: new Date(),
-      createdBy: 'stack-demo',
-    });
-    console.log(`instrument set v${version} stored; broadcasting it:`);
-    for (const [code, payload] of [
-      ['INITIALIZE_ENGINE', { instruments: [instrument] }],
-      ['START_ENGINE', {}],
-    ] as const) {
-      const results = await router.broadcastToAllShards(command(code, payload));
-      console.log(
-        `  ${code}: ${results.map((r) => `${r.shardId} ${r.success ? 'ok' : `FAILED ${r.error}`}`).join(', ')}`,
-      );
-    }
     const keys = createApiKeyStore(db);
     const maker = (await keys.create({ userId: 'maker-1', label: 'stack demo' })).apiKey;
     const taker = (await keys.create({ userId: 'taker-1', label: 'stack demo' })).apiKey;
@@ -126,7 +89,6 @@ async function main(): Promise<void> {
         `  ${o['order_id']}  ${o['user_id']} ${o['side']} ${Number(o['quantity'])} @ ${Number(o['price'])}  ${o['status']}  filled ${Number(o['filled_quantity'])}`,
       );
   } finally {
-    await producer.disconnect();
     await db.destroy();
   }
 }

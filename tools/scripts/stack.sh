@@ -55,7 +55,14 @@ case "$action" in
       MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 INSTRUMENTS_POLL_MS=1000
     node tools/infra/bin/infra.cjs status --profile stack
     echo
-    echo "demo: instruments and API keys, then orders over the gateway's HTTP API, and what shard-1 wrote to MySQL:"
+    echo "orchestrator: instruments to the shards (and the gateways' registry), then trading on:"
+    orchestrator() { KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 node dist/apps/orchestrator/main.js "$@"; }
+    # A running shard refuses a new instrument set: stop it first (a fresh one refuses the stop, which is fine).
+    orchestrator stop --wait --timeout 30s >/dev/null 2>&1 || true
+    orchestrator init --instruments tools/scripts/stack-instruments.json --wait --timeout 60s
+    orchestrator start --wait --timeout 60s
+    echo
+    echo "demo: API keys, then orders over the gateway's HTTP API, and what shard-1 wrote to MySQL:"
     KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" \
       node -r tsx/cjs tools/scripts/stack-demo.ts
     echo
