@@ -4,6 +4,7 @@ import type { OpenKeyStore } from './commands/key-store.port';
 import { registerKeysCommand } from './commands/keys.command';
 import { registerLifecycleCommands } from './commands/lifecycle.command';
 import { type CreateTopics, registerTopicsCommand } from './commands/topics.command';
+import { type ReadStatus, registerStatusCommand } from './commands/status.command';
 import { openKafkaLifecycle } from './adapters/kafka-lifecycle';
 import type { OpenLifecycle } from './lifecycle/lifecycle.port';
 import { describeError, isUsageError } from './errors';
@@ -23,9 +24,11 @@ export interface CliDeps {
   readFile?: (path: string) => string;
   /** Default: libs/kafka's ensureTopics. */
   createTopics?: CreateTopics;
+  /** Default: the output/DLQ tails, consumer groups and MySQL. */
+  readStatus?: ReadStatus;
 }
 
-/** Builds the CLI: the shard topics (`topics create`), the lifecycle broadcasts (`init`, `start`, `stop`) and API keys (`keys`). */
+/** Builds the CLI: `topics create`, the lifecycle broadcasts (`init`, `start`, `stop`), `status` and API `keys`. */
 export function buildCli(
   io: Io,
   {
@@ -34,6 +37,7 @@ export function buildCli(
     openLifecycle = openKafkaLifecycle,
     readFile,
     createTopics,
+    readStatus,
   }: CliDeps = {},
 ): Command {
   const program = new Command('shardex-orchestrator')
@@ -53,6 +57,7 @@ export function buildCli(
     ...(createTopics ? { createTopics } : {}),
   });
   registerLifecycleCommands(program, { io, env, openLifecycle, ...(readFile ? { readFile } : {}) });
+  registerStatusCommand(program, { io, env, ...(readFile ? { readFile } : {}), ...(readStatus ? { readStatus } : {}) });
   return program;
 }
 

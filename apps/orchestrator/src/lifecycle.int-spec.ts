@@ -238,6 +238,19 @@ describe('orchestrator lifecycle (real Kafka + MySQL, two shard processes)', () 
     expect(start.out).toMatch(/shard-1\s+ok\s+RUNNING/);
     expect(start.out).toMatch(/shard-2\s+ok\s+RUNNING/);
 
+    const status = await cli('status', '--json', '--group-prefix', `orch-${topics.name('s1-input')}`);
+    expect(status.code).toBe(0);
+    const shown = JSON.parse(status.out) as { shards: Array<Record<string, unknown>> };
+    expect(shown.shards).toEqual([
+      expect.objectContaining({ shardId: 'shard-1', state: 'RUNNING', symbols: ['BTC-USDT', 'ETH-USDT'], ready: true }),
+      expect.objectContaining({ shardId: 'shard-2', state: 'RUNNING', symbols: ['SOL-USDT'], ready: true }),
+    ]);
+    for (const s of shown.shards) {
+      expect(s['lastSeq']).toBeGreaterThanOrEqual(2); // INITIALIZED, RUNNING
+      expect(s['inputLag']).toBe(0);
+      expect(s['writer']).toMatchObject({ owner: `${String(s['shardId'])}-test`, live: true });
+    }
+
     // Initialising a running shard is refused by the shard, and the report says so.
     const again = await cli('init', '--instruments', path.join(dir, 'good.json'), '--wait', '--timeout', '60s');
     expect(again.code).toBe(1);
@@ -256,5 +269,9 @@ describe('orchestrator lifecycle (real Kafka + MySQL, two shard processes)', () 
     expect(r.out).toMatch(/shard-1\s+ok\s+RUNNING/);
     expect(r.out).toMatch(/shard-2\s+timeout/);
     expect(r.err).toMatch(/shard-2 timeout/);
+    const status = await cli('status', '--group-prefix', `orch-${topics.name('s1-input')}`);
+    expect(status.code).toBe(1);
+    expect(status.out).toMatch(/shard-1\s+RUNNING.*yes/);
+    expect(status.err).toMatch(/not ready: shard-2/);
   });
 });

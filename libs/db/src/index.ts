@@ -83,3 +83,5 @@ export {
 } from './errors';
 export type { DbErrorCode } from './errors';
 export type { Knex } from 'knex';
+export { readShardHealth } from './shard-health';
+export type { ShardHealth } from './shard-health';
