@@ -262,6 +262,30 @@ describe('orchestrator lifecycle (real Kafka + MySQL, two shard processes)', () 
     expect(stop.out).toMatch(/shard-2\s+ok\s+STOPPED/);
   });
 
+  it('reports a shard whose preload topic is missing as failed while the others are started (exit 1)', async () => {
+    const withGhost = {
+      ...shardMap,
+      explicitOnly: false,
+      shards: [
+        ...(shardMap as { shards: object[] }).shards,
+        // Its topics were never created: named after the run's, so nothing is created by accident either.
+        { shardId: 'shard-3', kafkaInputTopic: `${topics.name('s1-input')}-ghost-input` },
+      ],
+    };
+    writeFileSync(path.join(dir, 'ghost.json'), JSON.stringify(withGhost));
+    const r = await cli('start', '--wait', '--timeout', '60s', '--json', '--shard-map', path.join(dir, 'ghost.json'));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).shards).toEqual([
+      expect.objectContaining({ shardId: 'shard-1', result: 'ok', state: 'RUNNING' }),
+      expect.objectContaining({ shardId: 'shard-2', result: 'ok', state: 'RUNNING' }),
+      expect.objectContaining({
+        shardId: 'shard-3',
+        result: 'failed',
+        detail: expect.stringMatching(/not sent: .*does not exist/),
+      }),
+    ]);
+  });
+
   it('names the shard that is not running when start --wait times out (exit 1)', async () => {
     await stopShard('shard-2');
     const r = await cli('start', '--wait', '--timeout', '5s');

@@ -89,6 +89,11 @@ export interface KafkaConsumer {
   earliestOffsets(topic: string): Promise<Map<number, string>>;
   /** The next offset to be written (high watermark) of each partition of a topic. */
   latestOffsets(topic: string): Promise<Map<number, string>>;
+  /**
+   * Which of `topics` exist: ask before any per-topic call, because kafkajs remembers a topic it was asked about and
+   * fails every later metadata refresh while that topic is missing (kafkajs #651).
+   */
+  existingTopics(topics: readonly string[]): Promise<string[]>;
   /** Committed offsets of this group for a topic. */
   committedOffsets(topic: string): Promise<Map<number, string>>;
   status(): ConsumerStatus;
@@ -198,6 +203,10 @@ export function createKafkaConsumer({
     async earliestOffsets(topic) {
       const offsets = await admin.fetchTopicOffsets(topic);
       return new Map(offsets.map((p) => [p.partition, p.low]));
+    },
+    async existingTopics(topics) {
+      const present = new Set(await admin.listTopics());
+      return topics.filter((t) => present.has(t));
     },
     async latestOffsets(topic) {
       const offsets = await admin.fetchTopicOffsets(topic);

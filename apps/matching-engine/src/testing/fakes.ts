@@ -133,6 +133,10 @@ export class FakeConsumer implements KafkaConsumer {
   async latestOffsets(topic: string): Promise<Map<number, string>> {
     return new Map([[0, String(this.t.high(topic))]]);
   }
+  /** The fake's topics always exist: the engine's tests are about its order, not about missing topics. */
+  async existingTopics(topics: readonly string[]): Promise<string[]> {
+    return [...topics];
+  }
   async committedOffsets(): Promise<Map<number, string>> {
     return new Map();
   }

@@ -85,11 +85,14 @@ export function createOutcomeSource({
   return {
     async start() {
       await consumer.connect();
-      const topics = [...byTopic.keys()];
+      // A shard whose topics do not exist cannot answer (the send to it fails and says so): leave them out, and ask
+      // before any per-topic call — kafkajs fails every later metadata refresh once it was asked about one.
+      const topics = await consumer.existingTopics([...byTopic.keys()]);
       for (const topic of topics) {
         for (const [partition, high] of await consumer.latestOffsets(topic))
           startAt.set(`${topic}:${partition}`, BigInt(high));
       }
+      if (topics.length === 0) return;
       await consumer.subscribe(topics);
       await consumer.run(
         async (messages) => {

@@ -26,7 +26,9 @@ export async function readTails({
   const messages: ConsumedMessage[] = [];
   try {
     await consumer.connect();
-    for (const topic of topics) {
+    // A topic that does not exist has no tail (status shows its shard as unknown).
+    const readable = await consumer.existingTopics(topics);
+    for (const topic of readable) {
       const [low, high] = await Promise.all([consumer.earliestOffsets(topic), consumer.latestOffsets(topic)]);
       for (const [partition, h] of high) {
         const end = BigInt(h);
@@ -39,7 +41,7 @@ export async function readTails({
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     const remaining = () => [...range.values()].some((r) => r.at < r.end);
-    await consumer.subscribe(topics);
+    await consumer.subscribe(readable);
     await consumer.run(
       async (batch) => {
         for (const m of batch) {
