@@ -1,3 +1,4 @@
+import { formatTable } from '../table';
 import type { ApiKeyInfo, CreatedApiKey } from '@shardex/db';
 
 /** The gateway setting that bounds how late a revocation bites (apps/gateway's config), and its default. */
@@ -40,17 +41,6 @@ export function formatKeyTable(keys: readonly ApiKeyInfo[]): string {
     ['KEY ID', 'USER ID', 'LABEL', 'CREATED', 'REVOKED'],
     keys.map((k) => [k.keyId, k.userId, k.label ?? '-', k.createdAt, k.revokedAt ?? '-']),
   );
-}
-
-/** Left-aligned columns two spaces apart, no trailing blanks; one line per row, newline-terminated. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    headers
-      .map((_, i) => (cells[i] ?? '').padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [headers, ...rows].map((r) => `${line(r)}\n`).join('');
 }
 
 export function formatRevoked(keyId: string): string {

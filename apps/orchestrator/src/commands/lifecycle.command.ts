@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { OrchestratorError } from '../errors';
 import { type Fleet, type FleetFlags, KAFKA_BROKERS_ENV, resolveFleet } from '../fleet';
 import type { Io } from '../io';
+import { formatTable } from '../table';
 import { planInstruments } from '../lifecycle/instruments-file';
 import type { LifecycleSession, OpenLifecycle } from '../lifecycle/lifecycle.port';
 import type { ShardOutcome } from '../lifecycle/outcomes';
@@ -78,21 +79,16 @@ function report(
 }
 
 export function formatReports(reports: readonly ShardReport[]): string {
-  const rows = reports.map((r) => [
-    r.shardId,
-    r.result,
-    r.state ?? '-',
-    r.symbols ? String(r.symbols.length) : '-',
-    r.detail ?? '',
-  ]);
-  const head = ['SHARD', 'RESULT', 'STATE', 'SYMBOLS', 'DETAIL'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n') + '\n';
+  return formatTable(
+    ['SHARD', 'RESULT', 'STATE', 'SYMBOLS', 'DETAIL'],
+    reports.map((r) => [
+      r.shardId,
+      r.result,
+      r.state ?? '-',
+      r.symbols ? String(r.symbols.length) : '-',
+      r.detail ?? '',
+    ]),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { OrchestratorError } from '../errors';
 import { type Fleet, type FleetFlags, KAFKA_BROKERS_ENV, resolveFleet } from '../fleet';
 import type { Io } from '../io';
+import { formatTable } from '../table';
 import { readTails } from '../lifecycle/tail';
 import { type Env, MYSQL_URL_ENV, resolveMysqlUrl } from '../mysql-url';
 
@@ -122,25 +123,20 @@ export const readFleetStatus: ReadStatus = async (fleet, { mysqlUrl, groupPrefix
 const age = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`);
 
 export function formatStatus(shards: readonly ShardStatus[]): string {
-  const head = ['SHARD', 'STATE', 'SYMBOLS', 'LAST SEQ', 'INPUT LAG', 'SNAPSHOT', 'WRITER', 'READY', 'LAST ERROR'];
-  const rows = shards.map((s) => [
-    s.shardId,
-    s.state ?? '?',
-    s.symbols ? String(s.symbols.length) : '?',
-    s.lastSeq === null ? '?' : String(s.lastSeq),
-    s.inputLag === null ? '?' : String(s.inputLag),
-    s.snapshot ? `seq ${s.snapshot.seq}, ${age(s.snapshot.ageMs)} ago` : '-',
-    s.writer ? `${s.writer.owner}${s.writer.live ? '' : ' (expired)'}` : '-',
-    s.ready ? 'yes' : 'no',
-    s.lastError ?? '',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n') + '\n';
+  return formatTable(
+    ['SHARD', 'STATE', 'SYMBOLS', 'LAST SEQ', 'INPUT LAG', 'SNAPSHOT', 'WRITER', 'READY', 'LAST ERROR'],
+    shards.map((s) => [
+      s.shardId,
+      s.state ?? '?',
+      s.symbols ? String(s.symbols.length) : '?',
+      s.lastSeq === null ? '?' : String(s.lastSeq),
+      s.inputLag === null ? '?' : String(s.inputLag),
+      s.snapshot ? `seq ${s.snapshot.seq}, ${age(s.snapshot.ageMs)} ago` : '-',
+      s.writer ? `${s.writer.owner}${s.writer.live ? '' : ' (expired)'}` : '-',
+      s.ready ? 'yes' : 'no',
+      s.lastError ?? '',
+    ]),
+  );
 }
 
 export interface StatusCommandDeps {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { OrchestratorError } from '../errors';
 import { type FleetFlags, KAFKA_BROKERS_ENV, resolveFleet } from '../fleet';
 import type { Io } from '../io';
+import { formatTable } from '../table';
 import type { Env } from '../mysql-url';
 
 /** Creates what is missing, checks what exists; libs/kafka's ensureTopics in production. */
@@ -78,11 +79,11 @@ export function registerTopicsCommand(program: Command, deps: TopicsCommandDeps)
       deps.io.out(`${JSON.stringify(result)}\n`);
       return;
     }
-    const width = Math.max(5, ...specs.map((s) => s.topic.length));
-    deps.io.out(`${'TOPIC'.padEnd(width)}  PARTITIONS  STATUS\n`);
-    for (const s of specs)
-      deps.io.out(
-        `${s.topic.padEnd(width)}  ${String(s.partitions).padEnd(10)}  ${result.created.includes(s.topic) ? 'created' : 'exists'}\n`,
-      );
+    deps.io.out(
+      formatTable(
+        ['TOPIC', 'PARTITIONS', 'STATUS'],
+        specs.map((s) => [s.topic, String(s.partitions), result.created.includes(s.topic) ? 'created' : 'exists']),
+      ),
+    );
   });
 }
