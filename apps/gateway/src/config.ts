@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseBrokerList } from '@shardex/kafka';
 import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { ConfigError } from './errors';
 
@@ -81,11 +82,8 @@ export function loadConfig(
   const logLevel = (env['LOG_LEVEL'] ?? 'info') as GatewayConfig['logLevel'];
   if (!LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
-  const kafkaBrokers = (env['KAFKA_BROKERS'] ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (kafkaBrokers.length === 0 || kafkaBrokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b)))
+  const kafkaBrokers = parseBrokerList(env['KAFKA_BROKERS']);
+  if (!kafkaBrokers)
     throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
   const mysqlUrl = env['MYSQL_URL'] ?? '';
   if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl))

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { parseBrokerList } from '@shardex/kafka';
 import { LEGACY_SHARD, type ShardInfo, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { EngineError } from './errors';
 
@@ -101,13 +102,9 @@ export function loadConfig(
   if (!shardId) throw new ConfigError('SHARD_ID is required (e.g. SHARD_ID=shard-1)');
   if (!SHARD_ID.test(shardId))
     throw new ConfigError(`SHARD_ID must be lower-case letters, digits, _ and -, got "${shardId}"`);
-  const brokers = (env['KAFKA_BROKERS'] ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
+  const brokers = parseBrokerList(env['KAFKA_BROKERS']);
+  if (!brokers)
     throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
-  }
   const mysqlUrl = env['MYSQL_URL'] ?? '';
   if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl))
     throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');

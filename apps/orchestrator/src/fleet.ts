@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseBrokerList } from '@shardex/kafka';
 import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { OrchestratorError } from './errors';
 import type { Env } from './mysql-url';
@@ -17,8 +18,6 @@ export interface FleetFlags {
   shardMap?: string;
 }
 
-const BROKER = /^[^:\s]+:\d{1,5}$/;
-
 /**
  * `--brokers` or KAFKA_BROKERS; `--shard-map <file>` or the shard map variables of the other apps (SHARD_MAP_FILE,
  * SHARD_MAP, SHARD_COUNT, SHARDING_ENABLED). A missing or malformed setting is ORCH_ERR_USAGE naming it (exit 2).
@@ -29,11 +28,8 @@ export function resolveFleet(
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
 ): Fleet {
   const raw = flags.brokers ?? env[KAFKA_BROKERS_ENV] ?? '';
-  const brokers = raw
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0 || brokers.some((b) => !BROKER.test(b)))
+  const brokers = parseBrokerList(raw);
+  if (!brokers)
     throw new OrchestratorError(
       'ORCH_ERR_USAGE',
       `Kafka brokers: pass --brokers or set ${KAFKA_BROKERS_ENV} as host:port[,host:port...], got "${raw}"`,

@@ -34,6 +34,20 @@ const noDelaySockets: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   return socket;
 };
 
+const BROKER = /^[^:\s]+:\d{1,5}$/;
+
+/**
+ * A `host:port[,host:port...]` setting as the list of brokers, or undefined when it is empty or any entry is not
+ * `host:port` (the caller names the setting in its own error). The one rule every app's config and the client share.
+ */
+export function parseBrokerList(raw: string | undefined): string[] | undefined {
+  const brokers = (raw ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return brokers.length > 0 && brokers.every((b) => BROKER.test(b)) ? brokers : undefined;
+}
+
 /** One kafkajs client, its logs routed to our logger. */
 export function createKafkaClient({
   brokers,
@@ -43,7 +57,7 @@ export function createKafkaClient({
   requestTimeoutMs = 30_000,
   connectionTimeoutMs = 1_000,
 }: KafkaClientOptions): Kafka {
-  if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
+  if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !BROKER.test(b))) {
     throw new KafkaAdapterError(
       'KAFKA_ERR_CONFIG',
       `brokers must be host:port entries, got ${JSON.stringify(brokers)}`,

@@ -1,4 +1,4 @@
-export { createKafkaClient } from './client';
+export { createKafkaClient, parseBrokerList } from './client';
 export { dropNegativeTimeoutWarnings } from './timer-warnings';
 export type { KafkaClientOptions, KafkaLogger } from './client';
 export { createKafkaProducer } from './producer';

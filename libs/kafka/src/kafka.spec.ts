@@ -1,6 +1,6 @@
 import { createShardMap } from '@shardex/order-router';
 import { shardTopics } from './admin';
-import { createKafkaClient } from './client';
+import { createKafkaClient, parseBrokerList } from './client';
 import { KAFKA_ERROR_CODES } from './errors';
 import { createKafkaProducer } from './producer';
 
@@ -43,5 +43,13 @@ describe('kafka adapters (no broker needed)', () => {
 
   it('documents every error code', () => {
     for (const doc of Object.values(KAFKA_ERROR_CODES)) expect(doc.length).toBeGreaterThan(15);
+  });
+});
+
+describe('parseBrokerList', () => {
+  it('reads host:port entries, trimmed, and refuses an empty or malformed list', () => {
+    expect(parseBrokerList(' k1:9092, k2:9093 ,')).toEqual(['k1:9092', 'k2:9093']);
+    for (const raw of [undefined, '', ' , ', 'nohost', 'k1:9092,k2', 'k 1:9092', 'k1:123456'])
+      expect(parseBrokerList(raw)).toBeUndefined();
   });
 });
