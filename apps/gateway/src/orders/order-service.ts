@@ -116,6 +116,25 @@ function unconfirmed(orderId: string): ApiError {
   );
 }
 
+/**
+ * `work`, or a rejection after `ms`. The work is not cancelled (a produce or a statement cannot be taken back): its
+ * late outcome is swallowed here, and what it means is for the caller to say.
+ */
+async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function unavailable(message: string): ApiError {
   return new ApiError('UNAVAILABLE', message, { 'retry-after': '1' });
 }
@@ -152,14 +171,9 @@ export function createOrderService({
    * timed out after sending → it may have been placed, and a place carries its orderId so the client can check.
    */
   async function send(command: OrderCommand): Promise<string> {
-    let timer: NodeJS.Timeout | undefined;
-    const sending = sender.send(command);
-    sending.catch(() => undefined); // after the deadline nobody awaits it; its outcome is the broker's
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${produceTimeoutMs} ms`)), produceTimeoutMs);
-    });
     try {
-      return (await Promise.race([sending, deadline])).shardId;
+      // After the deadline nobody awaits the send; its outcome is the broker's.
+      return (await within(sender.send(command), produceTimeoutMs, 'no acknowledgement')).shardId;
     } catch (err) {
       onSendFailure?.(err, command);
       if (notSent(err)) throw unavailable('Kafka cannot take orders right now; nothing was placed');
@@ -173,27 +187,15 @@ export function createOrderService({
         { 'retry-after': '1' },
         orderId,
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async function reserve(input: Parameters<ClientOrders['reserve']>[0]) {
-    let timer: NodeJS.Timeout | undefined;
-    const reserving = clientOrders.reserve(input);
-    reserving.catch(() => undefined);
     try {
-      return await Promise.race([
-        reserving,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('reservation timed out')), reserveTimeoutMs);
-        }),
-      ]);
+      return await within(clientOrders.reserve(input), reserveTimeoutMs, 'reservation');
     } catch {
       // Nothing was sent. If the reservation still lands, a retry finds it pending and sends it then.
       throw unavailable('the order cannot be recorded right now; retry with the same clientOrderId');
-    } finally {
-      clearTimeout(timer);
     }
   }
 
