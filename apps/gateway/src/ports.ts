@@ -54,8 +54,6 @@ export interface OrderQueries {
     query: { symbol?: string; limit: number; cursor?: string },
   ): Promise<{ fills: StoredFill[]; nextCursor: string | null }>;
   recentTrades(symbol: string, limit: number): Promise<StoredTrade[]>;
-  /** Throws when MySQL cannot be reached. */
-  ping(): Promise<void>;
 }
 
 /** The shard's outcome for one order, from its output topic. */

@@ -124,12 +124,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       sender,
       catalog,
       clientOrders,
-      queries: {
-        ...queries,
-        ping: async () => {
-          await db.raw('select 1');
-        },
-      },
+      queries,
       feed: feedPort(feed),
       verifier,
       metrics,

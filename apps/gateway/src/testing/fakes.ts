@@ -167,9 +167,6 @@ export function fakeQueries({
       if (broken) throw broken;
       return trades.filter((t) => t.symbol === symbol).slice(0, limit);
     },
-    async ping() {
-      if (broken) throw broken;
-    },
   };
   return queries;
 }
