@@ -1,80 +1,187 @@
 #!/usr/bin/env bash
-# `npm run stack`: brings up the whole local stack — MariaDB and Kafka (durable "stack" profile of tools/infra),
-# the gateway and one matching-engine shard — checks each one answers, and prints where everything is.
-# `npm run stack:down` stops all of it. No Docker needed; with Docker, docker/compose.yaml runs the same stack.
-set -euo pipefail
+# `npm run stack`: brings up the whole stack — Kafka and MySQL, the gateway and two matching-engine shards as
+# separate processes — puts instruments on both shards, places crossing orders over the HTTP API and prints what
+# happened and where everything is. `npm run stack:down` stops all of it.
+# With a Docker engine answering (SHARDEX_STACK=auto, the default) it runs docker/compose.yaml; without one
+# (or SHARDEX_STACK=local) it runs the apps as local processes on tools/infra's MariaDB and Kafka ("stack" profile).
+set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
-# A supported Node.js first on PATH for everything below (fetched once when the machine's is too old).
-source tools/scripts/node-runtime.sh
 action=${1:-up}
+mode=${SHARDEX_STACK:-auto}
 run_dir=.infra/stack/apps
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
-ENGINE_HTTP_PORT=${ENGINE_HTTP_PORT:-9464}
+SHARD_MAP_FILE=$PWD/tools/scripts/stack-shard-map.json
+INSTRUMENTS=tools/scripts/stack-instruments.json
+SHARDS=(shard-1 shard-2)
+export SHARD_MAP_FILE
+
+# Every step says what it does; a failure names the step and the log to read.
+current_step=
+current_log=
+step() { # title [log]
+  current_step=$1
+  current_log=${2:-}
+  printf '\n==> %s\n' "$1"
+}
+on_error() {
+  local code=$?
+  echo >&2
+  echo "stack: step \"$current_step\" failed (exit $code)${current_log:+; its log: $current_log}" >&2
+  if [ -n "$current_log" ] && [ -f "$current_log" ]; then
+    echo "last lines of $current_log:" >&2
+    tail -n 20 "$current_log" >&2
+  fi
+  echo "stop what did start with: npm run stack:down" >&2
+  exit "$code"
+}
+trap on_error ERR
+
+docker_answers() {
+  command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && docker compose version >/dev/null 2>&1
+}
+if [ "$mode" = auto ]; then
+  if docker_answers; then mode=docker; else mode=local; fi
+fi
+case "$mode" in local | docker) ;; *)
+  echo "SHARDEX_STACK must be auto, local or docker, got \"$mode\"" >&2
+  exit 2
+  ;;
+esac
+
+# A supported Node.js first on PATH for everything below (fetched once when the machine's is too old).
+source tools/scripts/node-runtime.sh
 
 stop_app() { # name
   local pidfile=$run_dir/$1.pid
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     kill -TERM "$(cat "$pidfile")"
-    for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.2; done
-    echo "stopped $1"
+    for _ in $(seq 1 100); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill -KILL "$(cat "$pidfile")"; fi
+    echo "  stopped $1"
   fi
   rm -f "$pidfile"
 }
 
-start_app() { # name health-url env...
-  local name=$1 url=$2
-  shift 2
+start_app() { # name app health-url env...
+  local name=$1 app=$2 url=$3
+  shift 3
+  current_log=$run_dir/$name.log
   stop_app "$name"
-  env "$@" node "dist/apps/$name/main.js" >>"$run_dir/$name.log" 2>&1 &
+  env "$@" node "dist/apps/$app/main.js" >>"$run_dir/$name.log" 2>&1 &
   echo $! >"$run_dir/$name.pid"
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 150); do
     if curl -fsS "$url" >/dev/null 2>&1; then
-      echo "  $name: $(curl -fsS "$url")  ($url, log $run_dir/$name.log)"
+      echo "  $name: pid $(cat "$run_dir/$name.pid"), $url → $(curl -fsS "$url")"
       return 0
     fi
-    if ! kill -0 "$(cat "$run_dir/$name.pid")" 2>/dev/null; then break; fi
+    if ! kill -0 "$(cat "$run_dir/$name.pid")" 2>/dev/null; then
+      echo "  $name exited" >&2
+      return 1
+    fi
     sleep 0.2
   done
-  echo "$name did not become healthy; last lines of $run_dir/$name.log:" >&2
-  tail -n 20 "$run_dir/$name.log" >&2
-  exit 1
+  echo "  $name did not answer $url within 30 s" >&2
+  return 1
+}
+
+local_up() {
+  step "npm packages"
+  mkdir -p "$run_dir"
+  bash tools/scripts/ensure-deps.sh
+  step "MariaDB and Kafka (tools/infra, profile \"stack\"; installed on first use)"
+  eval "$(node tools/infra/bin/infra.cjs up --profile stack)"
+  local mysql_url="${MYSQL_URL}shardex"
+  step "build the gateway, the matching engine and the orchestrator" "$run_dir/build.log"
+  NX_DAEMON=false NX_TUI=false npx nx run-many -t build -p gateway matching-engine orchestrator \
+    --outputStyle=static >"$run_dir/build.log" 2>&1
+  echo "  dist/apps/{gateway,matching-engine,orchestrator}/main.js"
+  orchestrator() { KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$mysql_url" node dist/apps/orchestrator/main.js "$@"; }
+
+  step "topics of both shards (orchestrator topics create)"
+  orchestrator topics create
+
+  step "the shards: ${SHARDS[*]} (each migrates the database, then restores its last snapshot)"
+  local port=9464
+  for shard in "${SHARDS[@]}"; do
+    start_app "matching-engine-$shard" matching-engine "http://127.0.0.1:$port/health" SHARD_ID="$shard" \
+      NODE_ID="stack-$shard" HTTP_PORT="$port" KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$mysql_url" \
+      DEPTH_EVERY_COMMANDS=1
+    port=$((port + 1))
+  done
+
+  step "the gateway" "$run_dir/gateway.log"
+  start_app gateway gateway "http://127.0.0.1:$GATEWAY_PORT/health" PORT="$GATEWAY_PORT" \
+    KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$mysql_url" INSTRUMENTS_POLL_MS=1000
+
+  step "instruments to both shards, then trading on (orchestrator stop, init, start)"
+  # A running shard refuses a new instrument set: stop the shards first when one runs (from an earlier `up`).
+  if curl -fsS http://127.0.0.1:9464/health http://127.0.0.1:9465/health 2>/dev/null | grep -q '"RUNNING"'; then
+    orchestrator stop --wait --timeout 30s >/dev/null 2>&1 || true
+  fi
+  orchestrator init --instruments "$INSTRUMENTS" --wait --timeout 60s
+  orchestrator start --wait --timeout 60s
+
+  step "demo API keys (orchestrator keys create)"
+  MAKER_KEY=$(orchestrator keys create --user demo-maker --label "stack demo" --json | json_field apiKey)
+  TAKER_KEY=$(orchestrator keys create --user demo-taker --label "stack demo" --json | json_field apiKey)
+  echo "  demo-maker and demo-taker"
+
+  step "crossing orders over the HTTP API, one symbol per shard" "$run_dir/gateway.log"
+  GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" MAKER_KEY="$MAKER_KEY" TAKER_KEY="$TAKER_KEY" \
+    node -r tsx/cjs tools/scripts/stack-demo.ts
+
+  current_step=status
+  step "shard status (orchestrator status)"
+  orchestrator status || true
+  summary "$mysql_url" "local processes; logs in $run_dir/"
+}
+
+docker_up() {
+  local compose=(docker compose -f docker/compose.yaml)
+  step "the compose stack: Kafka, MySQL, topics, two shards, the gateway, init and start (docker compose up)"
+  "${compose[@]}" up --detach --build --wait
+  step "demo API keys (orchestrator keys create)"
+  MAKER_KEY=$("${compose[@]}" run --rm --no-deps orchestrator keys create --user demo-maker --label "stack demo" --json | json_field apiKey)
+  TAKER_KEY=$("${compose[@]}" run --rm --no-deps orchestrator keys create --user demo-taker --label "stack demo" --json | json_field apiKey)
+  step "crossing orders over the HTTP API, one symbol per shard"
+  bash tools/scripts/ensure-deps.sh >/dev/null
+  GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" MAKER_KEY="$MAKER_KEY" TAKER_KEY="$TAKER_KEY" \
+    node -r tsx/cjs tools/scripts/stack-demo.ts
+  summary "mysql://…@mysql:3306/shardex (inside compose)" "docker compose -f docker/compose.yaml logs"
+}
+
+json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+
+summary() { # mysql logs
+  local base="http://127.0.0.1:$GATEWAY_PORT"
+  cat <<EOF
+
+shardex is up ($mode):
+  API            $base/v1   (OpenAPI docs: $base/docs)
+  WebSocket      ws://127.0.0.1:$GATEWAY_PORT/v1/stream
+  metrics        $base/metrics (gateway)$([ "$mode" = local ] && echo ", http://127.0.0.1:9464/metrics and :9465/metrics (shards)")
+  Kafka / MySQL  ${KAFKA_BROKERS:-kafka:9092} / $1
+  logs           $2
+  demo API key   $TAKER_KEY   (user demo-taker; send it as the x-api-key header)
+  try it         curl -s -H 'x-api-key: $TAKER_KEY' '$base/v1/orders?symbol=BTC-USDT'
+
+stop everything with: npm run stack:down
+EOF
 }
 
 case "$action" in
   up)
-    bash tools/scripts/ensure-deps.sh
-    mkdir -p "$run_dir"
-    eval "$(node tools/infra/bin/infra.cjs up --profile stack)"
-    NX_DAEMON=false NX_TUI=false npx nx run-many -t build -p gateway matching-engine orchestrator --outputStyle=static >/dev/null
-    echo "shardex stack:"
-    echo "  kafka: $KAFKA_BROKERS   mysql: $MYSQL_URL"
-    # The shard first: it creates its topics, whose output the gateway reads.
-    start_app matching-engine "http://127.0.0.1:$ENGINE_HTTP_PORT/health" SHARD_ID=shard-1 NODE_ID=stack-shard-1 SHARD_COUNT=1 HTTP_PORT="$ENGINE_HTTP_PORT" \
-      KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" DEPTH_EVERY_COMMANDS=1
-    start_app gateway "http://127.0.0.1:$GATEWAY_PORT/health" PORT="$GATEWAY_PORT" KAFKA_BROKERS="$KAFKA_BROKERS" \
-      MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 INSTRUMENTS_POLL_MS=1000
-    node tools/infra/bin/infra.cjs status --profile stack
-    echo
-    echo "orchestrator: instruments to the shards (and the gateways' registry), then trading on:"
-    orchestrator() { KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 node dist/apps/orchestrator/main.js "$@"; }
-    # A running shard refuses a new instrument set: stop it first (a fresh one refuses the stop, which is fine).
-    orchestrator stop --wait --timeout 30s >/dev/null 2>&1 || true
-    orchestrator init --instruments tools/scripts/stack-instruments.json --wait --timeout 60s
-    orchestrator start --wait --timeout 60s
-    echo
-    echo "demo: API keys, then orders over the gateway's HTTP API, and what shard-1 wrote to MySQL:"
-    KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="${MYSQL_URL}shardex" SHARD_COUNT=1 GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" \
-      node -r tsx/cjs tools/scripts/stack-demo.ts
-    echo
-    echo "API: http://127.0.0.1:$GATEWAY_PORT/docs (OpenAPI), WebSocket ws://127.0.0.1:$GATEWAY_PORT/v1/stream"
-    echo "API keys: node dist/apps/orchestrator/main.js keys create --user <id> --mysql-url ${MYSQL_URL}shardex"
-    echo
-    echo "stop everything with: npm run stack:down"
+    if [ "$mode" = docker ]; then docker_up; else local_up; fi
     ;;
   down)
-    stop_app matching-engine
-    stop_app gateway
-    if [ -d node_modules ]; then node tools/infra/bin/infra.cjs down --profile stack; fi
+    if [ "$mode" = docker ]; then
+      docker compose -f docker/compose.yaml down
+    else
+      stop_app gateway
+      for shard in "${SHARDS[@]}"; do stop_app "matching-engine-$shard"; done
+      stop_app matching-engine # left by the one-shard stack of earlier versions
+      if [ -d node_modules ]; then node tools/infra/bin/infra.cjs down --profile stack; fi
+    fi
     ;;
   *)
     echo "usage: stack.sh up|down" >&2
