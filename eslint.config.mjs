@@ -21,12 +21,18 @@ const layers = [
     onlyDependOnLibsWithTags: ['type:tool', 'type:testing', 'type:infra', 'type:domain', 'type:contracts'],
   },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:contracts'] },
+  // End-to-end tests drive the apps as processes: they import libraries and the harness, never an app.
+  {
+    sourceTag: 'type:e2e',
+    onlyDependOnLibsWithTags: ['type:testing', 'type:tool', 'type:infra', 'type:domain', 'type:contracts'],
+  },
 ];
 const scopes = [
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
   { sourceTag: 'scope:matching-engine', onlyDependOnLibsWithTags: ['scope:matching-engine', 'scope:shared'] },
   { sourceTag: 'scope:orchestrator', onlyDependOnLibsWithTags: ['scope:orchestrator', 'scope:shared'] },
+  { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['scope:system', 'scope:shared'] },
 ];
 // Tests of any project may also use the testing helpers (real-infra harness, builders, fakes).
 const inTests = layers.map((c) =>

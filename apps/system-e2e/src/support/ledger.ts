@@ -1,0 +1,301 @@
+import { decodeEvent, type EngineEvent } from '@shardex/contracts';
+import { type Knex } from '@shardex/db';
+import { createTestKafka, type TestInfra } from '@shardex/testing';
+import { until } from './processes';
+import { type SystemStack, SHARD_IDS } from './stack';
+import { call, placeBody, type StreamRecord } from './traders';
+
+/**
+ * What the system did, read back from where users read it — the tables and the shards' output topics — and
+ * compared with what the clients were told and with an uninterrupted reference run of the same accepted steps.
+ */
+
+export interface OrderRow {
+  order_id: string;
+  symbol: string;
+  user_id: string;
+  side: string;
+  type: string;
+  time_in_force: string;
+  price: string | null;
+  quantity: string;
+  filled_quantity: string;
+  status: string;
+}
+
+export interface TradeRow {
+  trade_id: string;
+  shard_id: string;
+  seq: number;
+  symbol: string;
+  price: string;
+  quantity: string;
+  taker_order_id: string;
+  maker_order_id: string;
+}
+
+export interface OutputRecord {
+  shardId: string;
+  /** The record's value, to tell a byte-identical duplicate from a different event under the same seq. */
+  bytes: string;
+  event: EngineEvent;
+}
+
+/** The reference run: every accepted step of each stream, in order, on its twin symbol, with nothing disturbed. */
+export async function replayOnTwins(
+  stack: SystemStack,
+  records: readonly StreamRecord[],
+  twin: (symbol: string) => string,
+): Promise<Map<string, string>> {
+  const orderIds = new Map<string, string>(); // reference cid → orderId
+  for (const record of records) {
+    const symbol = twin(record.symbol);
+    const accepted = record.outcomes.filter((o) => o.result === 'accepted').map((o) => o.step);
+    let batch: Array<{ cid: string; user: string; body: Record<string, string> }> = [];
+    const flush = async () => {
+      // One request per user and run of consecutive orders: a batch is one user's, in request order.
+      while (batch.length > 0) {
+        const user = (batch[0] as { user: string }).user;
+        let n = 0;
+        while (n < batch.length && n < 20 && (batch[n] as { user: string }).user === user) n++;
+        const part = batch.slice(0, n);
+        batch = batch.slice(n);
+        const reply = await call(stack.gatewayUrl, 'POST', '/v1/orders/batch', stack.keys[user] as string, {
+          orders: part.map((p) => p.body),
+        });
+        const results = (reply.body['results'] ?? []) as Array<{ statusCode: number; orderId?: string }>;
+        if (reply.status !== 200 || results.some((r) => r.statusCode !== 202))
+          throw new Error(`reference batch on ${symbol} → ${reply.status} ${JSON.stringify(reply.body)}`);
+        part.forEach((p, i) => orderIds.set(p.cid, results[i]?.orderId as string));
+      }
+    };
+    for (const step of accepted) {
+      if (step.kind === 'place') {
+        const cid = `r${step.cid}`;
+        batch.push({ cid, user: step.user, body: placeBody(symbol, step, cid) });
+        continue;
+      }
+      await flush();
+      const reply = await call(
+        stack.gatewayUrl,
+        'DELETE',
+        `/v1/orders?clientOrderId=${encodeURIComponent(`r${step.target}`)}`,
+        stack.keys[step.user] as string,
+      );
+      if (reply.status !== 202) throw new Error(`reference cancel on ${symbol} → ${reply.status}`);
+    }
+    await flush();
+  }
+  return orderIds;
+}
+
+/** Waits until every shard has committed its whole input topic: then every row and event of it is durable. */
+export async function waitDrained(stack: SystemStack, ms = 180_000): Promise<void> {
+  const admin = createTestKafka('e2e-drained', stack.infra).admin();
+  await admin.connect();
+  try {
+    const prefix = stack.gateway.env['CONSUMER_GROUP_PREFIX'] as string;
+    await until(
+      'every shard to commit its whole input topic',
+      async () => {
+        for (const shardId of SHARD_IDS) {
+          const topic = stack.topic(shardId, 'input');
+          const [high] = await admin.fetchTopicOffsets(topic);
+          const [committed] = await admin.fetchOffsets({ groupId: `${prefix}-${shardId}`, topics: [topic] });
+          const c = committed?.partitions[0]?.offset ?? '-1';
+          if (c === '-1' || BigInt(c) < BigInt(high?.high ?? '0')) return false;
+        }
+        return true;
+      },
+      ms,
+      250,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function readOrders(db: Knex, symbols: readonly string[]): Promise<OrderRow[]> {
+  return db('orders')
+    .whereIn('symbol', symbols)
+    .select('order_id', 'symbol', 'user_id', 'side', 'type', 'time_in_force', 'price', 'quantity')
+    .select('filled_quantity', 'status');
+}
+
+export async function readTrades(db: Knex, symbols: readonly string[]): Promise<TradeRow[]> {
+  const rows = (await db('trades')
+    .whereIn('symbol', symbols)
+    .select('trade_id', 'shard_id', 'seq', 'symbol', 'price', 'quantity', 'taker_order_id', 'maker_order_id')
+    .orderBy(['shard_id', 'seq'])) as TradeRow[];
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+}
+
+/** Every record of the shards' output topics, from the beginning. */
+export async function readOutput(infra: TestInfra, topics: readonly string[]): Promise<OutputRecord[]> {
+  const kafka = createTestKafka('e2e-output', infra);
+  const admin = kafka.admin();
+  await admin.connect();
+  let total = 0;
+  for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) total += Number(p.high) - Number(p.low);
+  await admin.disconnect();
+  const out: OutputRecord[] = [];
+  if (total === 0) return out;
+  const consumer = kafka.consumer({ groupId: `e2e-read-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  let seen = 0;
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      seen++;
+      const decoded = decodeEvent({ value: message.value, headers: message.headers as Record<string, Buffer> });
+      if (!decoded.ok) throw new Error(`an output record does not decode: ${decoded.message}`);
+      out.push({
+        shardId: decoded.value.shardId,
+        bytes: message.value?.toString('base64') ?? '',
+        event: decoded.value,
+      });
+    },
+  });
+  try {
+    await until('the output topics read to their end', () => seen >= total, 120_000, 100);
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+export interface Observed {
+  orders: OrderRow[];
+  trades: TradeRow[];
+  output: OutputRecord[];
+}
+
+export interface Expected {
+  /** The fault run's streams. */
+  records: readonly StreamRecord[];
+  /** The reference run's order ids, by its clientOrderIds (`r` + the fault run's). */
+  reference: ReadonlyMap<string, string>;
+  twin: (symbol: string) => string;
+}
+
+const num = (s: string | null) => (s === null ? null : Number(s));
+
+/**
+ * Every way the observed data can differ from what the clients were told and from the reference run, as lines a
+ * failing test prints (empty: nothing lost, nothing applied twice, nothing refused executed).
+ */
+export function compareRuns({ records, reference, twin }: Expected, observed: Observed): string[] {
+  const problems: string[] = [];
+  const report = (line: string) => {
+    if (problems.length < 40) problems.push(line);
+  };
+
+  // The output topics: per shard, every seq from the first to the last, and a repeated seq is the same bytes.
+  const events = new Map<string, OutputRecord>();
+  for (const shardId of SHARD_IDS) {
+    const seqs = new Map<number, string>();
+    for (const r of observed.output.filter((o) => o.shardId === shardId)) {
+      const seen = seqs.get(r.event.seq);
+      if (seen !== undefined && seen !== r.bytes) report(`${shardId} seq ${r.event.seq}: two different events`);
+      seqs.set(r.event.seq, r.bytes);
+      events.set(`${shardId}/${r.event.seq}`, r);
+    }
+    const sorted = [...seqs.keys()].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++)
+      if ((sorted[i] as number) !== (sorted[i - 1] as number) + 1)
+        report(`${shardId}: output seqs ${sorted[i - 1]} → ${sorted[i]} (a gap)`);
+  }
+  const unique = [...events.values()].map((r) => r.event);
+  const decided = new Map<string, string[]>(); // orderId → ACCEPTED / REJECTED:<reason> events
+  const tradeEvents = new Map<string, EngineEvent>();
+  const acceptedOn = new Map<string, string>(); // orderId → symbol, from ORDER_ACCEPTED
+  for (const e of unique) {
+    if (e.code === 'ORDER_ACCEPTED')
+      decided.set(e.payload.orderId, [...(decided.get(e.payload.orderId) ?? []), 'accepted']);
+    // A re-sent copy of a command (a client's retry after an ambiguous answer) is refused as a duplicate: that is
+    // the de-duplication working, not a second decision on the order.
+    const copy =
+      e.code === 'ORDER_REJECTED' &&
+      (e.payload.reason === 'DUPLICATE_COMMAND' || e.payload.reason === 'DUPLICATE_ORDER_ID');
+    if (e.code === 'ORDER_REJECTED' && e.payload.orderId && !copy)
+      decided.set(e.payload.orderId, [...(decided.get(e.payload.orderId) ?? []), `rejected:${e.payload.reason}`]);
+    if (e.code === 'ORDER_ACCEPTED') acceptedOn.set(e.payload.orderId, e.payload.symbol);
+    if (e.code === 'TRADE') tradeEvents.set(e.payload.tradeId, e);
+  }
+
+  const rowById = new Map(observed.orders.map((o) => [o.order_id, o]));
+  const cidOf = new Map<string, string>(); // orderId → the fault run's cid (reference ids map to the same cid)
+  const symbols = records.map((r) => r.symbol);
+  for (const record of records) {
+    const accepted = new Set<string>();
+    for (const o of record.outcomes) {
+      if (o.step.kind !== 'place') continue;
+      const cid = o.step.cid;
+      if (o.result === 'refused') continue;
+      if (!o.orderId) {
+        report(`${cid}: accepted without an orderId`);
+        continue;
+      }
+      accepted.add(o.orderId);
+      cidOf.set(o.orderId, cid);
+      const refId = reference.get(`r${cid}`);
+      if (refId) cidOf.set(refId, cid);
+      const fate = decided.get(o.orderId) ?? [];
+      if (fate.length !== 1) report(`${cid} (${o.orderId}): ${fate.length} decisions on the output topic ${fate}`);
+      const refFate = refId ? (decided.get(refId) ?? []) : [];
+      if (fate.join() !== refFate.join()) report(`${cid}: ${fate} here, ${refFate} in the reference run`);
+      const row = rowById.get(o.orderId);
+      const refRow = refId ? rowById.get(refId) : undefined;
+      if (fate[0] === 'accepted' && !row) report(`${cid} (${o.orderId}): accepted by the shard, no row (lost)`);
+      const view = (r: OrderRow | undefined) =>
+        r &&
+        JSON.stringify([
+          r.user_id,
+          r.side,
+          r.type,
+          r.time_in_force,
+          num(r.price),
+          num(r.quantity),
+          num(r.filled_quantity),
+          r.status,
+        ]);
+      if (view(row) !== view(refRow)) report(`${cid}: row ${view(row)} here, ${view(refRow)} in the reference run`);
+    }
+    // Nothing on the symbol that no client was told was accepted (a refused order executed, a duplicate order).
+    for (const row of observed.orders.filter((r) => r.symbol === record.symbol))
+      if (!accepted.has(row.order_id)) report(`${record.symbol}: order ${row.order_id} was never accepted by the API`);
+    for (const [orderId, symbol] of acceptedOn)
+      if (symbol === record.symbol && !accepted.has(orderId))
+        report(`${record.symbol}: ${orderId} accepted on the output topic, never by the API`);
+  }
+
+  // Trades: each symbol's, in the shard's order, as (taker, maker, price, quantity) by clientOrderId, equal to its
+  // twin's; one row per TRADE event and the other way round.
+  const tradesOf = (symbol: string) =>
+    observed.trades
+      .filter((t) => t.symbol === symbol)
+      .map((t) =>
+        JSON.stringify([
+          cidOf.get(t.taker_order_id) ?? t.taker_order_id,
+          cidOf.get(t.maker_order_id) ?? t.maker_order_id,
+          num(t.price),
+          num(t.quantity),
+        ]),
+      );
+  for (const symbol of symbols) {
+    const here = tradesOf(symbol);
+    const there = tradesOf(twin(symbol));
+    if (here.length !== there.length)
+      report(`${symbol}: ${here.length} trades here, ${there.length} in the reference run`);
+    const first = here.findIndex((t, i) => t !== there[i]);
+    if (first >= 0) report(`${symbol}: trade #${first} is ${here[first]} here, ${there[first]} in the reference run`);
+  }
+  const all = new Set([...symbols, ...symbols.map(twin)]);
+  const rows = observed.trades.filter((t) => all.has(t.symbol));
+  const rowIds = new Set(rows.map((t) => t.trade_id));
+  for (const t of rows) if (!tradeEvents.has(t.trade_id)) report(`trade ${t.trade_id}: a row, no TRADE event`);
+  for (const [id, e] of tradeEvents)
+    if (e.code === 'TRADE' && all.has(e.payload.symbol) && !rowIds.has(id))
+      report(`trade ${id}: a TRADE event, no row`);
+  return problems;
+}
