@@ -75,8 +75,8 @@ describe('MariaDB config', () => {
 
   it('falls back to a short socket path when the checkout is deep', () => {
     const deep = infraPaths(getProfile('test'), `/${'d'.repeat(120)}`);
-    expect(Buffer.byteLength(socketPath(deep))).toBeLessThanOrEqual(100);
-    expect(socketPath(paths('test'))).toBe('/repo/.infra/test/mariadb/mariadbd.sock');
+    expect(Buffer.byteLength(socketPath(deep.mysql))).toBeLessThanOrEqual(100);
+    expect(socketPath(paths('test').mysql)).toBe('/repo/.infra/test/mariadb/mariadbd.sock');
   });
 
   it('creates the application user idempotently', () => {
