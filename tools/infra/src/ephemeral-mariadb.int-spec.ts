@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { type EphemeralMariaDb, startEphemeralMariaDb, sweepEphemeralMariaDb } from './ephemeral-mariadb';
-import { ephemeralRoot } from './paths';
+import { socketPath } from './mariadb';
+import { ephemeralMariaDbPaths, ephemeralRoot } from './paths';
 import { isAlive, killPid, portOpen, processCommandLine } from './proc';
 import { PROFILES } from './profiles';
 
@@ -32,21 +33,25 @@ async function ids(server: EphemeralMariaDb): Promise<number[]> {
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 // One server for the whole file (a start takes about a second): the tests run in order and each leaves it running.
-// The shared test server of the run is neither used nor disturbed; everything lives under a temporary repo root.
+// The shared test server of the run is neither used nor disturbed; everything lives under a temporary repo root,
+// a deep one, so that the servers' sockets take the temp-dir fallback (see socketPath) and its cleanup is tested too.
 describe('ephemeral MariaDB server', () => {
+  let tmp: string;
   let root: string;
   let server: EphemeralMariaDb;
+  const socketOf = (s: EphemeralMariaDb) => socketPath(ephemeralMariaDbPaths(root, s.id).mysql);
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'shardex-infra-mariadb-'));
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'shardex-infra-mariadb-'));
+    root = path.join(tmp, 'a-deep-checkout'.repeat(5));
     server = await startEphemeralMariaDb({ runId: 'mdbspec', repoRoot: root });
   });
 
   afterAll(async () => {
     await server?.destroy();
     // Whatever a failing assertion left running under the temporary root goes with it.
-    for (const pid of processesUnder(root)) await killPid(pid);
-    rmSync(root, { recursive: true, force: true });
+    for (const pid of processesUnder(tmp)) await killPid(pid);
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('serves the shardex user on a free loopback port, durably, from its own directory', async () => {
@@ -56,6 +61,8 @@ describe('ephemeral MariaDB server', () => {
     expect(server.id).toMatch(/^mdbspec-[0-9a-f]{8}$/);
     expect(server.running).toBe(true);
     expect(server.pid).toEqual(expect.any(Number));
+    expect(path.dirname(socketOf(server))).toBe(os.tmpdir());
+    expect(existsSync(socketOf(server))).toBe(true);
     const conn = await connect(server);
     try {
       const [[settings]] = await conn.query<mysql.RowDataPacket[]>(
@@ -134,6 +141,7 @@ describe('ephemeral MariaDB server', () => {
     expect(swept).toEqual([{ id: left.id, runId: 'mdbleft', killedPid: pid, reason: 'run' }]);
     expect(pid !== undefined && isAlive(pid)).toBe(false);
     expect(existsSync(left.dir)).toBe(false);
+    expect(existsSync(socketOf(left))).toBe(false);
     expect(await portOpen(left.port)).toBe(false);
     // This file's server belongs to another run, whose owner (this process) is alive: untouched.
     expect(server.running).toBe(true);
@@ -149,8 +157,9 @@ describe('ephemeral MariaDB server', () => {
     expect(pid !== undefined && isAlive(pid)).toBe(false);
     expect(existsSync(server.dir)).toBe(false);
     expect(existsSync(ephemeralRoot(root))).toBe(false);
+    expect(existsSync(socketOf(server))).toBe(false);
     expect(await portOpen(server.port)).toBe(false);
-    expect(processesUnder(root)).toEqual([]);
+    expect(processesUnder(tmp)).toEqual([]);
     await expect(server.start()).rejects.toMatchObject({ code: 'INFRA_ERR_CONFIG' });
   });
 });

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import {
   createEphemeralDir,
   type EphemeralOwner,
@@ -12,6 +13,7 @@ import {
   launchMariaDbNode,
   type MariaDbBinaries,
   type MariaDbNode,
+  socketPath,
   stopMariaDb,
 } from './mariadb';
 import { ephemeralMariaDbPaths, type EphemeralMariaDbPaths, findRepoRoot } from './paths';
@@ -214,11 +216,19 @@ function isThisServer(pid: number, paths: EphemeralMariaDbPaths): boolean {
   return argv === undefined || argv.includes(`--defaults-file=${paths.mysql.cnf}`);
 }
 
-/** SIGKILLs the server if its pid file names a live process that really is this server. */
+/**
+ * SIGKILLs the server if its pid file names a live process that really is this server. A killed server leaves its
+ * socket behind, which in a deep checkout lives in the temp dir (see socketPath), not in the server's directory: it
+ * goes too, whether this call or an earlier `kill()` killed the server.
+ */
 async function killServer(paths: EphemeralMariaDbPaths): Promise<number | undefined> {
   const pid = readPid(paths.mysql.pidFile);
-  if (pid === undefined || !isAlive(pid) || !isThisServer(pid, paths)) return undefined;
-  return (await killPid(pid)) === 'killed' ? pid : undefined;
+  const killed =
+    pid !== undefined && isAlive(pid) && isThisServer(pid, paths) && (await killPid(pid)) === 'killed'
+      ? pid
+      : undefined;
+  rmSync(socketPath(paths.mysql), { force: true });
+  return killed;
 }
 
 /**
