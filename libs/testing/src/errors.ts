@@ -6,6 +6,8 @@ export const TESTING_ERROR_CODES = {
   TESTING_ERR_CLEANUP: 'Deleted test topics were still listed by the broker after the wait.',
   TESTING_ERR_DEDICATED_KAFKA:
     'A dedicated Kafka broker (for fault tests) could not be started; it needs Java and the broker jars of tools/infra.',
+  TESTING_ERR_DEDICATED_MYSQL:
+    "A dedicated MariaDB server (for fault tests) could not be started; it needs mariadbd and mariadb-install-db (Debian's mariadb-server).",
 } as const;
 
 export type TestingErrorCode = keyof typeof TESTING_ERROR_CODES;

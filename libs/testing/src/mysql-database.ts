@@ -2,6 +2,12 @@ import mysql from 'mysql2/promise';
 import { databaseName, runId, uniqueSuffix } from './names';
 import { getTestInfra, type TestInfra } from './test-infra';
 
+/**
+ * Where the helpers below connect: the run's shared server (`getTestInfra()`, the default) or any handle with the
+ * same `mysql`, such as a dedicated server (`startDedicatedMysql()`).
+ */
+export type MysqlInfra = Pick<TestInfra, 'mysql'>;
+
 export interface TestDatabase {
   readonly database: string;
   /** `mysql://user:password@host:port/<database>` */
@@ -12,14 +18,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A server-level connection (no default database) to the run's MySQL. Close it with `end()`. */
-export function connectTestMysql(infra: TestInfra = getTestInfra(), database?: string): Promise<mysql.Connection> {
+/** A server-level connection (no default database) to the run's MySQL, or to `database`. Close it with `end()`. */
+export function connectTestMysql(infra: MysqlInfra = getTestInfra(), database?: string): Promise<mysql.Connection> {
   const { host, port, user, password } = infra.mysql;
   return mysql.createConnection({ host, port, user, password, database, multipleStatements: false });
 }
 
 /** Creates a uniquely named, empty database for one test file (utf8mb4, as the migrations expect). */
-export async function createTestDatabase(label = '', infra: TestInfra = getTestInfra()): Promise<TestDatabase> {
+export async function createTestDatabase(label = '', infra: MysqlInfra = getTestInfra()): Promise<TestDatabase> {
   const database = databaseName(runId(), uniqueSuffix(), label);
   const conn = await connectTestMysql(infra);
   try {
@@ -41,7 +47,7 @@ export async function createTestDatabase(label = '', infra: TestInfra = getTestI
   };
 }
 
-export async function dropDatabases(names: readonly string[], infra: TestInfra = getTestInfra()): Promise<void> {
+export async function dropDatabases(names: readonly string[], infra: MysqlInfra = getTestInfra()): Promise<void> {
   if (names.length === 0) return;
   const conn = await connectTestMysql(infra);
   try {
@@ -52,7 +58,7 @@ export async function dropDatabases(names: readonly string[], infra: TestInfra =
   }
 }
 
-export async function listDatabases(infra: TestInfra = getTestInfra()): Promise<string[]> {
+export async function listDatabases(infra: MysqlInfra = getTestInfra()): Promise<string[]> {
   const conn = await connectTestMysql(infra);
   try {
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW DATABASES');

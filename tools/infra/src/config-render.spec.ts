@@ -1,7 +1,8 @@
 import { kafkaJvmArgs, type KafkaNode, profileKafkaNode, renderKafkaProperties, renderServerProperties } from './kafka';
-import { renderInitSql, renderMyCnf, socketPath } from './mariadb';
-import { ephemeralKafkaPaths, infraPaths, kafkaJarPaths } from './paths';
-import { getProfile, kafkaBrokers, mysqlUrl, PROFILES, resolveProfile } from './profiles';
+import { ephemeralMariaDbNode } from './ephemeral-mariadb';
+import { profileMariaDbNode, renderInitSql, renderMariaDbCnf, renderMyCnf, socketPath } from './mariadb';
+import { ephemeralKafkaPaths, ephemeralMariaDbPaths, infraPaths, kafkaJarPaths } from './paths';
+import { getProfile, kafkaBrokers, loopbackMysqlUrl, mysqlUrl, PROFILES, resolveProfile } from './profiles';
 import { INFRA_ERROR_CODES, InfraError } from './errors';
 
 const props = (text: string) =>
@@ -75,8 +76,8 @@ describe('MariaDB config', () => {
 
   it('falls back to a short socket path when the checkout is deep', () => {
     const deep = infraPaths(getProfile('test'), `/${'d'.repeat(120)}`);
-    expect(Buffer.byteLength(socketPath(deep))).toBeLessThanOrEqual(100);
-    expect(socketPath(paths('test'))).toBe('/repo/.infra/test/mariadb/mariadbd.sock');
+    expect(Buffer.byteLength(socketPath(deep.mysql))).toBeLessThanOrEqual(100);
+    expect(socketPath(paths('test').mysql)).toBe('/repo/.infra/test/mariadb/mariadbd.sock');
   });
 
   it('creates the application user idempotently', () => {
@@ -151,6 +152,71 @@ describe('ephemeral broker config', () => {
       kafkaPom: '/repo/tools/infra/kafka/pom.xml',
     });
     expect(kafkaJarPaths(repo).kafkaLibs).toBe('/repo/.infra/cache/kafka-libs');
+  });
+});
+
+describe('ephemeral MariaDB config', () => {
+  const repo = '/repo';
+  const id = 'ab12-0011aabb';
+  const state = {
+    version: 1,
+    id,
+    runId: 'ab12',
+    port: 21306,
+    owner: { pid: 1, startTime: undefined },
+    createdAt: '2026-01-01T00:00:00.000Z',
+  };
+  const node = ephemeralMariaDbNode(state, ephemeralMariaDbPaths(repo, id));
+
+  it("renders like the test profile's server except for its port, files, size and durability", () => {
+    const test = props(renderMyCnf(getProfile('test'), infraPaths(getProfile('test'), repo), 'me'));
+    const eph = props(renderMariaDbCnf(node, 'me'));
+    const dir = `/repo/.infra/ephemeral/${id}`;
+    expect(eph).toMatchObject({
+      datadir: `${dir}/data`,
+      socket: `${dir}/mariadbd.sock`,
+      'pid-file': `${dir}/mariadbd.pid`,
+      'log-error': `${dir}/mariadb.log`,
+      'init-file': `${dir}/init.sql`,
+      'bind-address': '127.0.0.1',
+      port: '21306',
+      user: 'me',
+      innodb_buffer_pool_size: '64M',
+      innodb_log_file_size: '16M',
+    });
+    const differing = Object.keys({ ...test, ...eph }).filter((k) => test[k] !== eph[k]);
+    expect(differing.sort()).toEqual(
+      [
+        'datadir',
+        'init-file',
+        'innodb_buffer_pool_size',
+        'innodb_doublewrite',
+        'innodb_flush_log_at_trx_commit',
+        'innodb_flush_method',
+        'innodb_log_file_size',
+        'log-error',
+        'pid-file',
+        'port',
+        'socket',
+        'sync_frm',
+      ].sort(),
+    );
+  });
+
+  it("is as durable as the stack profile's server: a killed server keeps every committed row", () => {
+    const stack = props(renderMyCnf(getProfile('stack'), infraPaths(getProfile('stack'), repo), 'me'));
+    const eph = props(renderMariaDbCnf(node, 'me'));
+    for (const key of ['innodb_flush_log_at_trx_commit', 'innodb_doublewrite', 'sync_frm', 'innodb_flush_method']) {
+      expect([key, eph[key]]).toEqual([key, stack[key]]);
+    }
+    expect(eph['innodb_flush_log_at_trx_commit']).toBe('1');
+  });
+
+  it('keeps the profiles on their own sizes and the same grants for every server', () => {
+    const test = profileMariaDbNode(getProfile('test'), infraPaths(getProfile('test'), repo));
+    expect(test).toMatchObject({ port: 13306, innodbBufferPool: '512M', innodbLogFileSize: '256M', durable: false });
+    expect(renderInitSql()).toMatch(/GRANT ALL PRIVILEGES ON \*\.\* TO 'shardex'@'127\.0\.0\.1' WITH GRANT OPTION;/);
+    expect(loopbackMysqlUrl(node.port)).toBe('mysql://shardex:shardex@127.0.0.1:21306/');
   });
 });
 

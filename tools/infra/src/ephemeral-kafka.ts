@@ -1,20 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import {
+  createEphemeralDir,
+  type EphemeralOwner,
+  type EphemeralState,
+  removeEphemeralDir,
+  sweepEphemeralDirs,
+  type SweptServer,
+} from './ephemeral-dir';
 import { InfraError } from './errors';
 import { ensureKafkaRuntime, type KafkaNode, launchKafkaNode, stopKafka } from './kafka';
-import { ephemeralKafkaPaths, ephemeralRoot, type EphemeralKafkaPaths, findRepoRoot, kafkaJarPaths } from './paths';
-import { freeLoopbackPorts } from './ports';
-import {
-  assertPortFree,
-  isAlive,
-  killPid,
-  type Log,
-  processCommandLine,
-  processStartTime,
-  readPid,
-  withLock,
-} from './proc';
+import { ephemeralKafkaPaths, type EphemeralKafkaPaths, findRepoRoot, kafkaJarPaths } from './paths';
+import { assertPortFree, isAlive, killPid, type Log, processCommandLine, readPid } from './proc';
 
 /**
  * Ephemeral brokers: single-node KRaft brokers of their own, for fault tests that stop, kill and restart a broker —
@@ -28,7 +23,6 @@ import {
 
 const RUN_ID = /^[0-9a-z]{1,16}$/;
 const HEAP = /^[1-9][0-9]*[kmgKMG]?$/;
-const STATE_VERSION = 1;
 
 export interface EphemeralKafkaOptions {
   /** Tags the broker so the sweep of a test run finds it: 1-16 of [0-9a-z]. Default `adhoc`. */
@@ -74,32 +68,16 @@ export interface EphemeralKafka {
 }
 
 /** What a sweep removed, and why: its run ended, or the process that made it is gone, or it was never complete. */
-export interface SweptKafka {
-  id: string;
-  runId: string | undefined;
-  /** The JVM it killed, if one was running. */
-  killedPid: number | undefined;
-  reason: 'run' | 'orphan' | 'incomplete';
-}
+export type SweptKafka = SweptServer;
 
-export interface BrokerState {
-  version: number;
-  id: string;
-  runId: string;
+/** `broker.json`: what a restart and the sweep need. */
+export interface BrokerState extends EphemeralState {
   port: number;
   controllerPort: number;
   heap: string;
-  /** The process that made the broker; when it is gone, nobody can stop the broker but a sweep. */
-  owner: { pid: number; startTime: number | undefined };
-  createdAt: string;
 }
 
 const silent: Log = () => undefined;
-
-/** Serialises the choice of ports and the creation and removal of broker directories within one checkout. */
-function lockDir(repoRoot: string): string {
-  return `${ephemeralRoot(repoRoot)}.lock`;
-}
 
 /**
  * Starts a new ephemeral broker and waits until a produce/consume round trip works. If it cannot, its directory is
@@ -128,51 +106,23 @@ export async function startEphemeralKafka({
 }
 
 /**
- * Chooses the ports and makes the broker's directory with its `broker.json`, under the checkout's lock so that two
- * brokers never get the same ports and a sweep never sees a directory half made. `owner` is for tests of the sweep.
+ * Chooses the ports and makes the broker's directory with its `broker.json` (see createEphemeralDir). `owner` is for
+ * tests of the sweep.
  */
-export async function createBrokerDir({
+export function createBrokerDir({
   repoRoot,
   runId,
   heap,
   log,
-  owner = { pid: process.pid, startTime: processStartTime(process.pid) },
+  owner,
 }: {
   repoRoot: string;
   runId: string;
   heap: string;
   log: Log;
-  owner?: BrokerState['owner'];
+  owner?: EphemeralOwner;
 }): Promise<BrokerState> {
-  const root = ephemeralRoot(repoRoot);
-  mkdirSync(path.dirname(root), { recursive: true });
-  return withLock(
-    lockDir(repoRoot),
-    async () => {
-      mkdirSync(root, { recursive: true });
-      // Stopped brokers of this checkout keep their ports for a restart: never hand those out again.
-      const [port, controllerPort] = await freeLoopbackPorts(2, { exclude: portsInUseByBrokers(repoRoot) });
-      if (port === undefined || controllerPort === undefined) {
-        throw new InfraError('INFRA_ERR_PORT_IN_USE', 'no free ports for an ephemeral broker');
-      }
-      const id = `${runId}-${randomBytes(4).toString('hex')}`;
-      const paths = ephemeralKafkaPaths(repoRoot, id);
-      mkdirSync(paths.dir);
-      const state: BrokerState = {
-        version: STATE_VERSION,
-        id,
-        runId,
-        port,
-        controllerPort,
-        heap,
-        owner,
-        createdAt: new Date().toISOString(),
-      };
-      writeFileSync(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
-      return state;
-    },
-    { log },
-  );
+  return createEphemeralDir({ repoRoot, kind: 'kafka', runId, settings: { heap }, log, owner });
 }
 
 function ephemeralKafkaHandle(
@@ -252,7 +202,7 @@ function ephemeralKafkaHandle(
       // A start that was spawning the moment we aborted has left a pid file behind it.
       await killBroker(paths);
       pid = undefined;
-      await removeBrokerDir(repoRoot, paths);
+      await removeEphemeralDir(repoRoot, paths.dir);
     },
   };
 }
@@ -273,88 +223,22 @@ async function killBroker(paths: EphemeralKafkaPaths): Promise<number | undefine
   return (await killPid(pid)) === 'killed' ? pid : undefined;
 }
 
-async function removeBrokerDir(repoRoot: string, paths: EphemeralKafkaPaths): Promise<void> {
-  const root = ephemeralRoot(repoRoot);
-  if (!existsSync(path.dirname(root))) return;
-  await withLock(lockDir(repoRoot), async () => {
-    rmSync(paths.dir, { recursive: true, force: true });
-    removeIfEmpty(root);
-  });
-}
-
-/** `.infra/ephemeral` itself goes with its last broker, so a test run leaves no trace. */
-function removeIfEmpty(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw err;
-  }
-}
-
-function readBrokerState(file: string): BrokerState | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<BrokerState>;
-    return parsed.version === STATE_VERSION && typeof parsed.id === 'string' ? (parsed as BrokerState) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function brokerDirs(repoRoot: string): string[] {
-  const root = ephemeralRoot(repoRoot);
-  if (!existsSync(root)) return [];
-  return readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory());
-}
-
-function portsInUseByBrokers(repoRoot: string): number[] {
-  return brokerDirs(repoRoot).flatMap((id) => {
-    const state = readBrokerState(ephemeralKafkaPaths(repoRoot, id).stateFile);
-    return state ? [state.port, state.controllerPort] : [];
-  });
-}
-
-function ownerAlive(owner: BrokerState['owner']): boolean {
-  if (!isAlive(owner.pid)) return false;
-  // Same pid but a later start time: the owner died and its pid went to another process.
-  return owner.startTime === undefined || processStartTime(owner.pid) === owner.startTime;
-}
-
 /**
  * Kills and deletes the ephemeral brokers that nobody will destroy: those tagged with `runId` (call it when that run
  * is over), those whose owner process is gone (a test process that crashed or was killed, of any run), and
- * directories without a readable `broker.json`. Brokers of live owners in other runs are left alone.
+ * directories without a readable state file. Brokers of live owners in other runs, and ephemeral servers of other
+ * kinds (sweepEphemeralMariaDb's), are left alone.
  */
 export async function sweepEphemeralKafka({
   repoRoot = findRepoRoot(),
   runId,
   log = silent,
 }: { repoRoot?: string; runId?: string; log?: Log } = {}): Promise<SweptKafka[]> {
-  const root = ephemeralRoot(repoRoot);
-  if (!existsSync(root)) return [];
-  return withLock(
-    lockDir(repoRoot),
-    async () => {
-      const swept: SweptKafka[] = [];
-      for (const id of brokerDirs(repoRoot)) {
-        const paths = ephemeralKafkaPaths(repoRoot, id);
-        const state = readBrokerState(paths.stateFile);
-        const reason: SweptKafka['reason'] | undefined = !state
-          ? 'incomplete'
-          : runId !== undefined && state.runId === runId
-            ? 'run'
-            : !ownerAlive(state.owner)
-              ? 'orphan'
-              : undefined;
-        if (reason === undefined) continue;
-        const killedPid = await killBroker(paths);
-        rmSync(paths.dir, { recursive: true, force: true });
-        log(`removed ephemeral broker ${id} (${reason}${killedPid ? `, killed pid ${killedPid}` : ''})`);
-        swept.push({ id, runId: state?.runId, killedPid, reason });
-      }
-      removeIfEmpty(root);
-      return swept;
-    },
-    { log },
-  );
+  return sweepEphemeralDirs({
+    repoRoot,
+    kind: 'kafka',
+    runId,
+    log,
+    kill: (id) => killBroker(ephemeralKafkaPaths(repoRoot, id)),
+  });
 }

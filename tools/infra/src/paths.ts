@@ -57,15 +57,7 @@ export function infraPaths(profile: InfraProfile, repoRoot: string = findRepoRoo
     profileDir,
     lockDir: path.join(profileDir, '.lock'),
     stateFile: path.join(profileDir, 'started-by-up.json'),
-    mysql: {
-      dir: mysqlDir,
-      dataDir: path.join(mysqlDir, 'data'),
-      cnf: path.join(mysqlDir, 'my.cnf'),
-      initSql: path.join(mysqlDir, 'init.sql'),
-      pidFile: path.join(mysqlDir, 'mariadbd.pid'),
-      socket: path.join(mysqlDir, 'mariadbd.sock'),
-      log: path.join(mysqlDir, 'mariadb.log'),
-    },
+    mysql: mariaDbFiles(mysqlDir),
     kafka: kafkaFiles(kafkaDir),
   };
 }
@@ -83,6 +75,18 @@ export function kafkaJarPaths(
   };
 }
 
+function mariaDbFiles(dir: string): InfraPaths['mysql'] {
+  return {
+    dir,
+    dataDir: path.join(dir, 'data'),
+    cnf: path.join(dir, 'my.cnf'),
+    initSql: path.join(dir, 'init.sql'),
+    pidFile: path.join(dir, 'mariadbd.pid'),
+    socket: path.join(dir, 'mariadbd.sock'),
+    log: path.join(dir, 'mariadb.log'),
+  };
+}
+
 function kafkaFiles(dir: string): InfraPaths['kafka'] {
   return {
     dir,
@@ -95,9 +99,25 @@ function kafkaFiles(dir: string): InfraPaths['kafka'] {
   };
 }
 
-/** `.infra/ephemeral`: one directory per ephemeral broker (see ephemeral-kafka.ts); `.infra/` is gitignored. */
+/**
+ * `.infra/ephemeral`: one directory per ephemeral server (see ephemeral-kafka.ts, ephemeral-mariadb.ts); `.infra/` is
+ * gitignored.
+ */
 export function ephemeralRoot(repoRoot: string): string {
   return path.join(repoRoot, '.infra', 'ephemeral');
+}
+
+/** The kinds of ephemeral server; a directory holds one, and its state file says which. */
+export type EphemeralKind = 'kafka' | 'mariadb';
+
+/** Who made the server (run id, owner process) and its ports: what a sweep decides by, and what says its kind. */
+export const EPHEMERAL_STATE_FILES: Readonly<Record<EphemeralKind, string>> = Object.freeze({
+  kafka: 'broker.json',
+  mariadb: 'mariadb.json',
+});
+
+export function ephemeralDir(repoRoot: string, id: string): string {
+  return path.join(ephemeralRoot(repoRoot), id);
 }
 
 export interface EphemeralKafkaPaths {
@@ -109,6 +129,19 @@ export interface EphemeralKafkaPaths {
 }
 
 export function ephemeralKafkaPaths(repoRoot: string, id: string): EphemeralKafkaPaths {
-  const dir = path.join(ephemeralRoot(repoRoot), id);
-  return { dir, stateFile: path.join(dir, 'broker.json'), kafka: kafkaFiles(dir) };
+  const dir = ephemeralDir(repoRoot, id);
+  return { dir, stateFile: path.join(dir, EPHEMERAL_STATE_FILES.kafka), kafka: kafkaFiles(dir) };
+}
+
+export interface EphemeralMariaDbPaths {
+  /** Everything of the server, data included; `destroy()` deletes it. */
+  readonly dir: string;
+  /** Who made it (run id, owner process) and its port: what a sweep decides by. */
+  readonly stateFile: string;
+  readonly mysql: InfraPaths['mysql'];
+}
+
+export function ephemeralMariaDbPaths(repoRoot: string, id: string): EphemeralMariaDbPaths {
+  const dir = ephemeralDir(repoRoot, id);
+  return { dir, stateFile: path.join(dir, EPHEMERAL_STATE_FILES.mariadb), mysql: mariaDbFiles(dir) };
 }

@@ -63,7 +63,12 @@ export const MYSQL_USER = 'shardex';
 export const MYSQL_PASSWORD = 'shardex';
 
 export function mysqlUrl(profile: InfraProfile, database = ''): string {
-  return `mysql://${MYSQL_USER}:${MYSQL_PASSWORD}@127.0.0.1:${profile.mysqlPort}/${database}`;
+  return loopbackMysqlUrl(profile.mysqlPort, database);
+}
+
+/** The URL of a server of this tool on 127.0.0.1:`port` (a profile's or an ephemeral one), as the application user. */
+export function loopbackMysqlUrl(port: number, database = ''): string {
+  return `mysql://${MYSQL_USER}:${MYSQL_PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 export function kafkaBrokers(profile: InfraProfile): string[] {

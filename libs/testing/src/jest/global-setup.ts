@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sweepEphemeralKafka } from '@shardex/infra';
+import { sweepEphemeralKafka, sweepEphemeralMariaDb } from '@shardex/infra';
 import { provideTestInfra } from '../provide-infra';
 import { ENV_RUN_ID, infraToEnv, type ProvidedInfra } from '../test-infra';
 
@@ -11,10 +11,17 @@ export const HANDLE = Symbol.for('shardex.testInfra');
  * Inside `with-test-infra` (the root test command) the env is already set and nothing is started here.
  */
 export default async function globalSetup(): Promise<void> {
-  // Dedicated brokers whose test process died with an earlier run (killed jest, say) would hold 512 MB for this one.
-  const orphans = await sweepEphemeralKafka();
-  if (orphans.length) {
-    process.stderr.write(`test setup: removed orphaned dedicated brokers ${orphans.map((o) => o.id).join(', ')}\n`);
+  // Dedicated brokers and servers whose test process died with an earlier run (killed jest, say) would hold memory
+  // (512 MB a broker) for this one.
+  const brokers = await sweepEphemeralKafka();
+  if (brokers.length) {
+    process.stderr.write(`test setup: removed orphaned dedicated brokers ${brokers.map((o) => o.id).join(', ')}\n`);
+  }
+  const servers = await sweepEphemeralMariaDb();
+  if (servers.length) {
+    process.stderr.write(
+      `test setup: removed orphaned dedicated MariaDB servers ${servers.map((o) => o.id).join(', ')}\n`,
+    );
   }
   const infra = await provideTestInfra();
   Object.assign(process.env, infraToEnv(infra));

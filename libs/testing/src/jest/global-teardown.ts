@@ -10,7 +10,12 @@ export default async function globalTeardown(): Promise<void> {
   try {
     if (run) {
       const left = await sweepRun(run, infra);
-      const all = [...left.topics, ...left.databases, ...left.brokers.map((id) => `dedicated broker ${id}`)];
+      const all = [
+        ...left.topics,
+        ...left.databases,
+        ...left.brokers.map((id) => `dedicated broker ${id}`),
+        ...left.mysqlServers.map((id) => `dedicated MariaDB server ${id}`),
+      ];
       if (all.length) process.stderr.write(`test teardown: removed leftovers ${all.join(', ')}\n`);
     }
   } finally {
