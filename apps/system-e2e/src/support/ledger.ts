@@ -48,44 +48,49 @@ export async function replayOnTwins(
   twin: (symbol: string) => string,
 ): Promise<Map<string, string>> {
   const orderIds = new Map<string, string>(); // reference cid → orderId
-  for (const record of records) {
-    const symbol = twin(record.symbol);
-    const accepted = record.outcomes.filter((o) => o.result === 'accepted').map((o) => o.step);
-    let batch: Array<{ cid: string; user: string; body: Record<string, string> }> = [];
-    const flush = async () => {
-      // One request per user and run of consecutive orders: a batch is one user's, in request order.
-      while (batch.length > 0) {
-        const user = (batch[0] as { user: string }).user;
-        let n = 0;
-        while (n < batch.length && n < 20 && (batch[n] as { user: string }).user === user) n++;
-        const part = batch.slice(0, n);
-        batch = batch.slice(n);
-        const reply = await call(stack.gatewayUrl, 'POST', '/v1/orders/batch', stack.keys[user] as string, {
-          orders: part.map((p) => p.body),
-        });
-        const results = (reply.body['results'] ?? []) as Array<{ statusCode: number; orderId?: string }>;
-        if (reply.status !== 200 || results.some((r) => r.statusCode !== 202))
-          throw new Error(`reference batch on ${symbol} → ${reply.status} ${JSON.stringify(reply.body)}`);
-        part.forEach((p, i) => orderIds.set(p.cid, results[i]?.orderId as string));
-      }
-    };
-    for (const step of accepted) {
-      if (step.kind === 'place') {
-        const cid = `r${step.cid}`;
-        batch.push({ cid, user: step.user, body: placeBody(symbol, step, cid) });
-        continue;
+  // Symbols concurrently, each one's steps in order: the books are independent, so only that order matters.
+  await Promise.all(
+    records.map(async (record) => {
+      const symbol = twin(record.symbol);
+      const accepted = record.outcomes.filter((o) => o.result === 'accepted').map((o) => o.step);
+      let batch: Array<{ cid: string; user: string; body: Record<string, string> }> = [];
+      const flush = async () => {
+        // One request per user and run of consecutive orders: a batch is one user's, in request order.
+        while (batch.length > 0) {
+          const user = (batch[0] as { user: string }).user;
+          let n = 0;
+          while (n < batch.length && n < 20 && (batch[n] as { user: string }).user === user) n++;
+          const part = batch.slice(0, n);
+          batch = batch.slice(n);
+          const reply = await call(stack.gatewayUrl, 'POST', '/v1/orders/batch', stack.keys[user] as string, {
+            orders: part.map((p) => p.body),
+          });
+          const results = (reply.body['results'] ?? []) as Array<{ statusCode: number; orderId?: string }>;
+          if (reply.status !== 200 || results.some((r) => r.statusCode !== 202))
+            throw new Error(`reference batch on ${symbol} → ${reply.status} ${JSON.stringify(reply.body)}`);
+          part.forEach((p, i) => orderIds.set(p.cid, results[i]?.orderId as string));
+        }
+      };
+      for (const step of accepted) {
+        if (step.kind === 'place') {
+          const cid = `r${step.cid}`;
+          batch.push({ cid, user: step.user, body: placeBody(symbol, step, cid) });
+          continue;
+        }
+        await flush();
+        const reply = await call(
+          stack.gatewayUrl,
+          'DELETE',
+          `/v1/orders?clientOrderId=${encodeURIComponent(`r${step.target}`)}`,
+          stack.keys[step.user] as string,
+        );
+        // 409 ORDER_NOT_OPEN: the gateway already sees the order done; the shard would have refused the cancel.
+        if (reply.status !== 202 && !(reply.status === 409 && reply.body['code'] === 'ORDER_NOT_OPEN'))
+          throw new Error(`reference cancel on ${symbol} → ${reply.status} ${JSON.stringify(reply.body)}`);
       }
       await flush();
-      const reply = await call(
-        stack.gatewayUrl,
-        'DELETE',
-        `/v1/orders?clientOrderId=${encodeURIComponent(`r${step.target}`)}`,
-        stack.keys[step.user] as string,
-      );
-      if (reply.status !== 202) throw new Error(`reference cancel on ${symbol} → ${reply.status}`);
-    }
-    await flush();
-  }
+    }),
+  );
   return orderIds;
 }
 
@@ -214,9 +219,10 @@ export function compareRuns({ records, reference, twin }: Expected, observed: Ob
       decided.set(e.payload.orderId, [...(decided.get(e.payload.orderId) ?? []), 'accepted']);
     // A re-sent copy of a command (a client's retry after an ambiguous answer) is refused as a duplicate: that is
     // the de-duplication working, not a second decision on the order.
+    // A cancel's refusal (the order was done already) names the order too, but decides nothing about it.
     const copy =
       e.code === 'ORDER_REJECTED' &&
-      (e.payload.reason === 'DUPLICATE_COMMAND' || e.payload.reason === 'DUPLICATE_ORDER_ID');
+      ['DUPLICATE_COMMAND', 'DUPLICATE_ORDER_ID', 'ORDER_NOT_FOUND', 'NOT_ORDER_OWNER'].includes(e.payload.reason);
     if (e.code === 'ORDER_REJECTED' && e.payload.orderId && !copy)
       decided.set(e.payload.orderId, [...(decided.get(e.payload.orderId) ?? []), `rejected:${e.payload.reason}`]);
     if (e.code === 'ORDER_ACCEPTED') acceptedOn.set(e.payload.orderId, e.payload.symbol);

@@ -38,7 +38,7 @@ export type Step = PlaceStep | CancelStep;
 
 export interface Outcome {
   step: Step;
-  /** accepted: 202; refused: a 503 that says it was not sent. */
+  /** accepted: 202; refused: not sent (a 503 that says so; for a cancel, 409 ORDER_NOT_OPEN). */
   result: 'accepted' | 'refused';
   orderId?: string;
   /** Every answer, in order (0: no answer). */
@@ -97,8 +97,10 @@ export function stepsFor(symbol: string, users: readonly string[], seed: number)
   const r = rng(seed);
   const placed: Array<{ cid: string; user: string }> = [];
   let n = 0;
+  let user = users[0] as string;
   return () => {
-    const user = users[Math.floor(r() * users.length)] as string;
+    // A user sends a run of orders (about ten), as trading clients do; it also lets the reference run batch them.
+    if (r() < 0.1) user = users[Math.floor(r() * users.length)] as string;
     const mine = placed.filter((p) => p.user === user);
     if (mine.length > 0 && r() < 0.1) {
       const target = mine[Math.floor(r() * mine.length)] as { cid: string };
@@ -189,6 +191,9 @@ export async function perform(
       continue;
     }
     if (reply.status === 503 && step.kind === 'place') return { step, result: 'refused', answers };
+    // The gateway already sees the order filled, canceled or expired: nothing was sent.
+    if (step.kind === 'cancel' && reply.status === 409 && reply.body['code'] === 'ORDER_NOT_OPEN')
+      return { step, result: 'refused', answers };
     throw new UnexpectedAnswer(`${symbol} ${JSON.stringify(step)} → ${reply.status} ${JSON.stringify(reply.body)}`);
   }
 }
