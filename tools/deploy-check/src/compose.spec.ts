@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { parseShardMap } from '@shardex/order-router';
-import { argv, type ComposeFile, composeDotenv, dependsOn, interpolate, loadCompose, serviceEnv } from './compose';
+import { argv, composeDotenv, dependsOn, interpolate, loadCompose, serviceEnv } from './compose';
 import { composeRuns, isAppService } from './deployments';
 import { COMPOSE_FILE, rootPath } from './paths';
 
@@ -37,7 +37,7 @@ describe('compose: docker/compose.yaml', () => {
   it('validates against the Compose Specification schema', () => {
     expect(validate(compose) ? [] : validate.errors).toEqual([]);
     // The schema really rejects: an unknown service key and a bad depends_on condition.
-    const broken = JSON.parse(JSON.stringify(compose)) as ComposeFile & { services: Record<string, object> };
+    const broken = JSON.parse(JSON.stringify(compose)) as { services: Record<string, Record<string, unknown>> };
     broken.services['gateway'] = { ...broken.services['gateway'], restart_policy: 'always' };
     broken.services['start'] = { ...broken.services['start'], depends_on: { init: { condition: 'done' } } };
     expect(validate(broken)).toBe(false);
