@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type AppRun, appRuns, recordingEnv, runFiles } from '@shardex/deploy-check';
 import { Registry } from 'prom-client';
 import { type EngineConfig, loadConfig } from './config';
@@ -15,26 +13,24 @@ const load = (run: AppRun) => {
   return { config: loadConfig(recorded.env, runFiles(run)), recorded };
 };
 
-/** What the HTTP server of a process in `role` answers on `path`. */
+/** What the HTTP server of a process in `role` answers on `path`: its request handler, called without a socket. */
 async function statusOf(role: 'standby' | 'active', path: string): Promise<number> {
   // A standby: no engine, its lease loop alive. The active one: RUNNING and caught up.
   const engine = { state: 'RUNNING', inputLag: async () => 0 };
   const node = { role, engine: role === 'active' ? engine : undefined, epoch: 1, liveness: () => ({ ok: true }) };
   const server = createHttpServer(node as unknown as Parameters<typeof createHttpServer>[0], new Registry());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    return await new Promise<number>((resolve, reject) =>
-      request({ host: '127.0.0.1', port, path }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-        .on('error', reject)
-        .end(),
-    );
-  } finally {
-    server.close();
-  }
+  const handler = server.listeners('request')[0] as (req: unknown, res: unknown) => void;
+  return new Promise<number>((resolve) => {
+    let status = 0;
+    const res = {
+      writeHead(code: number) {
+        status = code;
+        return res;
+      },
+      end: () => resolve(status),
+    };
+    handler({ method: 'GET', url: path }, res);
+  });
 }
 
 describe.each(runs.map((r) => [r.where, r] as const))('deployment: %s', (_where, run) => {
