@@ -254,7 +254,7 @@ export function k8sRender(): { objects: K8sObject[] } | { skipped: string } {
   if (!kubectl)
     return {
       skipped:
-        'kubectl is not on PATH: the Kubernetes checks are SKIPPED (install kubectl, e.g. Debian’s kubernetes-client, to run them)',
+        'kubectl is not on PATH: the Kubernetes checks are SKIPPED (they need kubectl 1.27 or later; Debian 12’s kubernetes-client, 1.20, predates kustomize components)',
     };
   return { objects: renderKustomize(K8S_ALL, kubectl) };
 }
