@@ -45,7 +45,7 @@ const PRICES: Record<string, [sell: string, buy: string, qty: string]> = {
   'BTC-USDT': ['65000.00', '65010.00', '0.3'],
   'ETH-USDT': ['3200.00', '3201.00', '1.5'],
   'SOL-USDT': ['150.000', '150.010', '12'],
-  'ETH-BTC': ['0.049000', '0.049100', '2'],
+  'XRP-USDT': ['0.5200', '0.5210', '100'],
 };
 
 async function tradeOn(shardId: string, symbol: string, maker: string, taker: string, run: number): Promise<void> {

@@ -10,8 +10,9 @@ action=${1:-up}
 mode=${SHARDEX_STACK:-auto}
 run_dir=.infra/stack/apps
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
-SHARD_MAP_FILE=$PWD/tools/scripts/stack-shard-map.json
-INSTRUMENTS=tools/scripts/stack-instruments.json
+# The same shard map and instruments as docker/compose.yaml and k8s/ use.
+SHARD_MAP_FILE=$PWD/k8s/base/config/shard-map.json
+INSTRUMENTS=k8s/base/config/instruments.json
 SHARDS=(shard-1 shard-2)
 export SHARD_MAP_FILE
 
@@ -138,16 +139,24 @@ local_up() {
 
 docker_up() {
   local compose=(docker compose -f docker/compose.yaml)
-  step "the compose stack: Kafka, MySQL, topics, two shards, the gateway, init and start (docker compose up)"
+  step "the compose stack: Kafka, MySQL, topics, two shards, the gateway (docker compose up)"
   "${compose[@]}" up --detach --build --wait
+  # The orchestrator's CLI in the image, with the database and the instruments (the bootstrap profile's `init`).
+  orchestrator() { "${compose[@]}" --profile bootstrap run --rm --no-deps -T init node dist/apps/orchestrator/main.js "$@"; }
+  step "instruments to both shards, then trading on (orchestrator init, start)"
+  # A stack brought up before keeps its shards RUNNING (they restore their snapshots): init is for a new one.
+  if ! orchestrator status >/dev/null 2>&1; then
+    orchestrator init --instruments=/etc/shardex/instruments.json --wait --timeout=5m
+    orchestrator start --wait --timeout=2m
+  fi
   step "demo API keys (orchestrator keys create)"
-  MAKER_KEY=$("${compose[@]}" run --rm --no-deps orchestrator keys create --user demo-maker --label "stack demo" --json | json_field apiKey)
-  TAKER_KEY=$("${compose[@]}" run --rm --no-deps orchestrator keys create --user demo-taker --label "stack demo" --json | json_field apiKey)
+  MAKER_KEY=$(orchestrator keys create --user demo-maker --label "stack demo" --json | json_field apiKey)
+  TAKER_KEY=$(orchestrator keys create --user demo-taker --label "stack demo" --json | json_field apiKey)
   step "crossing orders over the HTTP API, one symbol per shard"
   bash tools/scripts/ensure-deps.sh >/dev/null
   GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" MAKER_KEY="$MAKER_KEY" TAKER_KEY="$TAKER_KEY" \
     node -r tsx/cjs tools/scripts/stack-demo.ts
-  summary "mysql://…@mysql:3306/shardex (inside compose)" "docker compose -f docker/compose.yaml logs"
+  summary "mysql://shardex:…@mysql:3306/shardex (inside compose)" "docker compose -f docker/compose.yaml logs"
 }
 
 json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }

@@ -132,5 +132,5 @@ describe('gateway under random and malformed requests', () => {
     // The generator reaches past validation too: orders accepted and errors of several kinds.
     expect(seen.get(202)).toBeGreaterThan(0);
     expect([...seen.keys()].filter((s) => s >= 400).length).toBeGreaterThanOrEqual(4);
-  });
+  }, 120_000); // a budget for 3,000 requests on a loaded CI machine, not a timing assertion
 });
