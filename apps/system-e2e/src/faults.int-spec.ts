@@ -30,7 +30,7 @@ let streams: ReturnType<typeof runStreams> | undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until the clients completed `n` more steps: the system makes progress again. */
+/** Waits until the clients had `n` more steps accepted: the system makes progress again. */
 async function progress(n: number, what: string, ms = 150_000): Promise<void> {
   const from = streams?.steps() ?? 0;
   const deadline = Date.now() + ms;

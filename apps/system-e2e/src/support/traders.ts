@@ -211,7 +211,7 @@ export function runStreams(
   symbols: readonly string[],
   keys: Record<string, string>,
   seed: number,
-): { records: StreamRecord[]; stop(): Promise<StreamRecord[]>; steps(): number } {
+): { records: StreamRecord[]; stop(): Promise<StreamRecord[]>; /** Accepted steps so far. */ steps(): number } {
   let stopping = false;
   const users = Object.keys(keys);
   const records = symbols.map((symbol) => ({ symbol, outcomes: [] as Outcome[] }) as StreamRecord);
@@ -239,6 +239,7 @@ export function runStreams(
       await Promise.all(loops);
       return records;
     },
-    steps: () => records.reduce((n, r) => n + r.outcomes.length, 0),
+    // Accepted steps only: a gateway that refuses everything quickly must not look like progress.
+    steps: () => records.reduce((n, r) => n + r.outcomes.filter((o) => o.result === 'accepted').length, 0),
   };
 }
