@@ -82,6 +82,15 @@ export async function ensureTopics(
             `${t.name} has ${t.partitions.length} partitions, ${spec?.exactPartitions ? 'exactly ' : ''}${want} required`,
           );
         }
+        // A topic made earlier with fewer replicas (e.g. by a shard started before the set-up job, which creates
+        // its own topics with one) loses acknowledged records with its only broker: say so, never pass it.
+        const replicas = Math.min(...t.partitions.map((p) => p.replicas.length));
+        if (spec?.replicationFactor !== undefined && replicas < spec.replicationFactor) {
+          throw new KafkaAdapterError(
+            'KAFKA_ERR_TOPIC',
+            `${t.name} has ${replicas} replica${replicas === 1 ? '' : 's'} per partition, ${spec.replicationFactor} required (kafka-reassign-partitions.sh adds replicas)`,
+          );
+        }
       }
     }
     if (missing.length > 0) {

@@ -248,6 +248,15 @@ describe('order router on real Kafka', () => {
       ).rejects.toMatchObject({
         code: 'KAFKA_ERR_TOPIC',
       });
+      // Existing topics with fewer replicas than asked are refused, not passed as if durable.
+      await expect(
+        ensureTopics({ brokers: getTestInfra().kafkaBrokers }, [
+          { ...(specs[0] as (typeof specs)[number]), replicationFactor: 3 },
+        ]),
+      ).rejects.toMatchObject({
+        code: 'KAFKA_ERR_TOPIC',
+        message: expect.stringMatching(/has 1 replica per partition, 3 required/),
+      });
     } finally {
       await admin.deleteTopics({ topics: specs.map((s) => s.topic) }).catch(() => undefined);
       await names.drop();
