@@ -56,6 +56,16 @@ describe('cpuprofile summary', () => {
     expect(s.files.map((f) => f.name)).toContain('apps/matching-engine/src/shard-engine.ts');
   });
 
+  it('cuts the profile to a window of its clock', () => {
+    // Samples 2-5 lie in [2 ms, 6 ms): fastify's second, the bundle's first, GC, Node's sockets.
+    const w = summarizeCpuProfile(PROFILE, { root: '/repo', resolve, window: { startUs: 2_000, endUs: 6_000 } });
+    expect(w).toMatchObject({ totalMs: 4, idleMs: 0, busyMs: 4, gcMs: 1 });
+    expect(w.packages.find((p) => p.name === 'fastify')?.selfMs).toBe(1);
+    // A window that starts inside a sample counts only its part.
+    const part = summarizeCpuProfile(PROFILE, { root: '/repo', window: { startUs: 1_500, endUs: 2_000 } });
+    expect(part.functions[0]).toMatchObject({ name: 'handle node_modules/fastify/lib/route.js:10', selfMs: 0.5 });
+  });
+
   it('falls back to hit counts when a profile has no samples', () => {
     const old = summarizeCpuProfile(
       {

@@ -99,7 +99,21 @@ function top(map: Map<string, number>, busyMs: number, n: number): SelfTime[] {
  */
 export function summarizeCpuProfile(
   profile: CpuProfile,
-  { top: n = 15, root = process.cwd(), resolve }: { top?: number; root?: string; resolve?: SourceResolver } = {},
+  {
+    top: n = 15,
+    root = process.cwd(),
+    resolve,
+    window,
+  }: {
+    top?: number;
+    root?: string;
+    resolve?: SourceResolver;
+    /**
+     * Only the samples within [startUs, endUs] of the profile's clock — V8's, which on Linux is CLOCK_MONOTONIC, the
+     * clock of process.hrtime() in any process — so a profile of a whole process can be cut to a load window.
+     */
+    window?: { startUs: number; endUs: number };
+  } = {},
 ): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>(); // node id → µs
@@ -108,10 +122,13 @@ export function summarizeCpuProfile(
   if (samples.length > 0 && deltas.length === samples.length) {
     let t = profile.startTime;
     const stamps = deltas.map((d) => (t += d));
+    const from = window?.startUs ?? -Infinity;
+    const to = window?.endUs ?? Infinity;
     for (let i = 0; i < samples.length; i++) {
       const id = samples[i] as number;
-      const duration = Math.max(0, (stamps[i + 1] ?? profile.endTime) - (stamps[i] as number));
-      self.set(id, (self.get(id) ?? 0) + duration);
+      const begin = Math.max(from, stamps[i] as number);
+      const end = Math.min(to, stamps[i + 1] ?? profile.endTime);
+      if (end > begin) self.set(id, (self.get(id) ?? 0) + end - begin);
     }
   } else {
     const hits = profile.nodes.reduce((s, node) => s + (node.hitCount ?? 0), 0);
@@ -251,7 +268,11 @@ export function fileSourceMaps(root: string): SourceResolver {
 }
 
 /** Reads a .cpuprofile file and summarises it, resolving our bundles' positions through their source maps. */
-export function summarizeCpuProfileFile(file: string, root: string, top = 15): ProfileSummary {
+export function summarizeCpuProfileFile(
+  file: string,
+  root: string,
+  { top = 15, window }: { top?: number; window?: { startUs: number; endUs: number } } = {},
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  return summarizeCpuProfile(profile, { top, root, resolve: fileSourceMaps(root) });
+  return summarizeCpuProfile(profile, { top, root, resolve: fileSourceMaps(root), ...(window && { window }) });
 }

@@ -147,6 +147,7 @@ export async function drivePhase(
     const accept = new LatencyHistogram();
     let lastAccepted = 0;
     const startedAt = performance.now();
+    const monotonicStart = Number(process.hrtime.bigint() / 1000n);
     const progress = setInterval(() => {
       log(
         formatProgress({
@@ -178,6 +179,7 @@ export async function drivePhase(
     } finally {
       clearInterval(progress);
     }
+    const monotonicEnd = Number(process.hrtime.bigint() / 1000n);
     const atLoadEnd = await snapshot(t);
     const drained = await drain(t, tracker, s.drainTimeoutSeconds, signal);
     const offsetsAfter = await endOffsets(t.kafka, t.inputTopics);
@@ -195,6 +197,7 @@ export async function drivePhase(
       };
     });
     const rowsWritten = perShard.reduce((sum, x) => sum + x.rowsWritten, 0);
+    const commandsPerSec = perShard.reduce((sum, x) => sum + x.commandsPerSec, 0);
     const loadMs = atLoadEnd.at - before.at;
     const cpuPercent: Record<string, number> = {};
     for (const [name, end] of Object.entries(atLoadEnd.cpu)) {
@@ -217,8 +220,8 @@ export async function drivePhase(
       networkErrors: load.networkErrors,
       unsent: load.unsent,
       acceptedPerSec: counters.accepted / loadS,
-      ordersPerSec: counters.accepted / (loadS + drainS),
-      commandsPerSec: perShard.reduce((sum, x) => sum + x.commandsPerSec, 0),
+      ordersPerSec: Math.min(counters.accepted / loadS, commandsPerSec),
+      commandsPerSec,
       perShard,
       rowsWritten,
       rowsPerSec: rowsWritten / loadS,
@@ -234,6 +237,7 @@ export async function drivePhase(
       unobserved: tracker.outstanding,
       drainTimedOut: !drained.done,
       cpuPercent,
+      monotonicWindowUs: { start: monotonicStart, end: monotonicEnd },
     };
   } finally {
     await rows.stop().catch((err: unknown) => log(`  row poller: ${String(err)}`));

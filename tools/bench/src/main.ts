@@ -163,13 +163,19 @@ async function main(): Promise<number> {
         const failed = await cleanup.run(log);
         if (failed.length) log(`  left behind (see above): ${failed.join('; ')}`);
       }
+      if (controller.signal.aborted) {
+        log(`  ${phase.id} was interrupted: not reported`);
+        break;
+      }
       if (profileDir) {
         result.profileDir = path.relative(root, profileDir);
         result.profiles = {};
         for (const f of readdirSync(profileDir)
           .filter((x) => x.endsWith('.cpuprofile'))
           .sort()) {
-          const summary = summarizeCpuProfileFile(path.join(profileDir, f), root);
+          const summary = summarizeCpuProfileFile(path.join(profileDir, f), root, {
+            window: { startUs: result.monotonicWindowUs.start, endUs: result.monotonicWindowUs.end },
+          });
           result.profiles[f.replace(/\.cpuprofile$/, '')] = summary;
           for (const line of profileLines(f, summary)) log(`  ${line}`);
         }
@@ -188,7 +194,7 @@ async function main(): Promise<number> {
   }
   if (results.length === 0) {
     log('bench: no phase completed');
-    return 1;
+    return controller.signal.aborted ? 130 : 1;
   }
   const command = [
     ...(process.env['BENCH_SECONDS'] ? [`BENCH_SECONDS=${process.env['BENCH_SECONDS']}`] : []),

@@ -48,8 +48,8 @@ accept→persisted. Writes bench-results/<date>.json and .md; the last line prin
   --seconds n              measured seconds per phase (env BENCH_SECONDS, default 20)
   --warmup n               seconds of unmeasured load first (env BENCH_WARMUP, default 3)
   --rate n                 adds a phase at n orders/s on a fixed schedule, latency CO-corrected (env BENCH_RATE)
-  --connections n          connections of the single-order phases (default 64)
-  --batch-connections n    connections of the batch phase (default 8)
+  --connections n          connections of the single-order phases (default 256)
+  --batch-connections n    connections of the batch phase (default 16)
   --batch-size n           orders per batch request, 1-20 (default 20)
   --users n                users, one API key each (default 32)
   --sample n               accept→persisted on one order in n (default 10)
@@ -152,8 +152,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
     seconds: positiveInt('--seconds', values.seconds ?? env['BENCH_SECONDS'], 20, 3_600),
     warmupSeconds: nonNegativeInt('--warmup', values.warmup ?? env['BENCH_WARMUP'], 3),
     rate,
-    connections: positiveInt('--connections', values.connections, 64, 4_096),
-    batchConnections: positiveInt('--batch-connections', values['batch-connections'], 8, 4_096),
+    connections: positiveInt('--connections', values.connections, 256, 4_096),
+    batchConnections: positiveInt('--batch-connections', values['batch-connections'], 16, 4_096),
     batchSize,
     users: positiveInt('--users', values.users, 32, 10_000),
     sampleEvery: positiveInt('--sample', values.sample, 10),

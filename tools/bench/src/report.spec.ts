@@ -42,6 +42,7 @@ function phase(id: string, ordersPerSec: number, over: Partial<PhaseResult> = {}
     unobserved: { events: 0, rows: 0 },
     drainTimedOut: false,
     cpuPercent: { gateway: 90, 'shard-1': 40 },
+    monotonicWindowUs: { start: 0, end: 20_040_000 },
     ...over,
   };
 }

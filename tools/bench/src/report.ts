@@ -33,7 +33,12 @@ export interface PhaseResult {
   /** Fixed rate: requests the schedule wanted that were never sent. */
   unsent: number;
   acceptedPerSec: number;
-  /** Accepted orders per second of load + drain: what went all the way through, applied and written. */
+  /**
+   * End to end: the lesser of the orders accepted per second and the commands the shards applied per second in the
+   * same window (a shard applies a command only with room in its write buffer, so rows are at most that buffer
+   * behind). When the pipeline keeps up both are the same and the drain is short; when it does not, this is the
+   * rate it sustains, and the drain and the accept→persisted latency show the backlog.
+   */
   ordersPerSec: number;
   commandsPerSec: number;
   perShard: ShardFigures[];
@@ -52,7 +57,9 @@ export interface PhaseResult {
   drainTimedOut: boolean;
   /** CPU used during the load window, % of one core, per process. */
   cpuPercent: Record<string, number>;
-  /** --cpu-prof: self time per process (process name → summary) and where the .cpuprofile files are. */
+  /** The load window on CLOCK_MONOTONIC (process.hrtime, and V8's profile clock), µs: what the profiles are cut to. */
+  monotonicWindowUs: { start: number; end: number };
+  /** --cpu-prof: self time per process during the load window (name → summary), and where the .cpuprofile files are. */
   profiles?: Record<string, ProfileSummary>;
   profileDir?: string;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { InstrumentSpec } from '@shardex/contracts';
+import { status } from '@shardex/infra';
 import { createKafkaClient } from '@shardex/kafka';
 import { shardMapFromEnv } from '@shardex/order-router';
 import mysql from 'mysql2/promise';
@@ -83,6 +84,13 @@ export async function connectRunningStack(
     ...shardMap.shards.map((s) => [s.shardId, pidFile(`matching-engine-${s.shardId}`)]),
   ] as const) {
     if (existsSync(file)) processes[name] = Number(readFileSync(file, 'utf8').trim());
+  }
+  // Kafka and MariaDB too when they are this checkout's "stack" profile (what `npm run stack` runs on).
+  const mysqlAddress = new URL(o.mysqlUrl).host;
+  for (const s of await status({ profile: 'stack' }).catch(() => [])) {
+    if (s.pid === undefined) continue;
+    if (s.service === 'kafka' && o.kafkaBrokers.includes(s.address)) processes['kafka'] = s.pid;
+    if (s.service === 'mariadb' && new URL(s.address).host === mysqlAddress) processes['mariadb'] = s.pid;
   }
   return {
     gatewayUrl: o.url,
