@@ -7,7 +7,7 @@ import { type LoadRequest, runLoad } from './load';
 import { createOrderFlow } from './order-flow';
 import { followOutputTopics, OutcomeTracker, pollPersistedRows } from './outcomes';
 import type { PhaseSpec } from './phases';
-import { cpuTimeMs } from './processes';
+import { cpuTimeMs, machineCpuMs } from './processes';
 import { metricValue, type Sample, scrape } from './prometheus';
 import { formatProgress, type PhaseResult } from './report';
 
@@ -52,6 +52,7 @@ interface Snapshot {
   at: number;
   shards: Sample[][];
   cpu: Record<string, number | undefined>;
+  machine: { busy: number; total: number } | undefined;
 }
 
 /** Counts of one measurement window, reset when the measurement starts. */
@@ -204,6 +205,23 @@ export async function drivePhase(
       const start = before.cpu[name];
       if (end !== undefined && start !== undefined) cpuPercent[name] = Math.round(((end - start) / loadMs) * 100);
     }
+    // The whole machine, in the same unit (% of one core): what the processes above did not use went to others.
+    if (before.machine && atLoadEnd.machine) {
+      const busy = atLoadEnd.machine.busy - before.machine.busy;
+      const total = atLoadEnd.machine.total - before.machine.total;
+      cpuPercent['machine'] = Math.round((busy / loadMs) * 100);
+      cpuPercent['machine idle'] = Math.round(((total - busy) / loadMs) * 100);
+      const ours = Object.entries(cpuPercent)
+        .filter(([k]) => k !== 'machine' && k !== 'machine idle')
+        .reduce((sum, [, v]) => sum + v, 0);
+      cpuPercent['everything else'] = Math.max(0, cpuPercent['machine'] - ours);
+    }
+    const cpuMsPerOrder: Record<string, number> = {};
+    for (const [name, end] of Object.entries(atLoadEnd.cpu)) {
+      const start = before.cpu[name];
+      if (end !== undefined && start !== undefined && counters.accepted > 0)
+        cpuMsPerOrder[name] = Math.round(((end - start) / counters.accepted) * 1000) / 1000;
+    }
     return {
       id: phase.id,
       title: phase.title,
@@ -237,6 +255,7 @@ export async function drivePhase(
       unobserved: tracker.outstanding,
       drainTimedOut: !drained.done,
       cpuPercent,
+      cpuMsPerOrder,
       monotonicWindowUs: { start: monotonicStart, end: monotonicEnd },
     };
   } finally {
@@ -255,7 +274,7 @@ async function snapshot(t: DriveTarget): Promise<Snapshot> {
   const cpu: Record<string, number | undefined> = { bench: cpuOfThisProcess() };
   for (const [name, pid] of Object.entries(t.processes)) cpu[name] = cpuTimeMs(pid);
   const shards = await Promise.all(t.shards.map((s) => scrape(s.metricsUrl)));
-  return { at: performance.now(), shards, cpu };
+  return { at: performance.now(), shards, cpu, machine: machineCpuMs() };
 }
 
 function cpuOfThisProcess(): number {

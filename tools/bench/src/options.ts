@@ -31,6 +31,8 @@ export interface BenchOptions {
   outDir: string;
   instrumentsFile: string;
   depthEveryCommands: number;
+  /** Partitions of each output topic (`orchestrator topics create --partitions`); undefined: the orchestrator's default. */
+  outputPartitions: number | undefined;
   drainTimeoutSeconds: number;
   target: TargetOptions | undefined;
   help: boolean;
@@ -56,6 +58,7 @@ accept→persisted. Writes bench-results/<date>.json and .md; the last line prin
   --poll-ms n              how often the sampled orders' rows are looked for (default 25)
   --seed n                 the order flow's seed (default 1)
   --depth-every n          the shards' DEPTH_EVERY_COMMANDS (default 1, as the stack and the deployments run)
+  --output-partitions n    partitions of each output topic (default: orchestrator topics create's, 6)
   --drain-timeout n        seconds to wait after the load for the shards to catch up (default 60)
   --cpu-prof               run the apps under --cpu-prof (bench-results/profiles/…) and print where the time went
   --out dir                where the results go (default bench-results)
@@ -108,6 +111,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
       'poll-ms': { type: 'string' },
       seed: { type: 'string' },
       'depth-every': { type: 'string' },
+      'output-partitions': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       out: { type: 'string' },
@@ -163,6 +167,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
     outDir: values.out ?? 'bench-results',
     instrumentsFile: values.instruments ?? 'tools/scripts/stack-instruments.json',
     depthEveryCommands: positiveInt('--depth-every', values['depth-every'], 1),
+    outputPartitions:
+      values['output-partitions'] === undefined
+        ? undefined
+        : positiveInt('--output-partitions', values['output-partitions'], 6, 1_000),
     drainTimeoutSeconds: positiveInt('--drain-timeout', values['drain-timeout'], 60, 3_600),
     target,
     help: values.help === true,

@@ -24,6 +24,7 @@ export interface OwnStackContext {
   runId: string;
   users: number;
   depthEveryCommands: number;
+  outputPartitions: number | undefined;
   /** Where the phase's logs, shard map and instruments go. */
   workDir: string;
   /** --cpu-prof: where each process writes its .cpuprofile. */
@@ -140,7 +141,11 @@ export async function startOwnStack(
     c.profileDir ? ['--cpu-prof', '--cpu-prof-dir', c.profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
 
   log(`  topics: orchestrator topics create (${topicPrefix}-shard-N-*)`);
-  await orchestrator('topics', 'create');
+  await orchestrator(
+    'topics',
+    'create',
+    ...(c.outputPartitions === undefined ? [] : ['--partitions', String(c.outputPartitions)]),
+  );
 
   const shards: DriveTarget['shards'][number][] = [];
   const processes: Record<string, number> = {};

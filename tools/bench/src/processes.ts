@@ -174,3 +174,29 @@ export function cpuTimeMs(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU time of the whole machine so far from /proc/stat, ms summed over all cores: `busy` (everything but idle and
+ * iowait) and `total`. Undefined where there is no /proc.
+ */
+export function machineCpuMs(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (fields.length < 8 || fields.some((f) => !Number.isFinite(f))) return undefined;
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: (busy * 1000) / TICKS_PER_SECOND, total: ((busy + idle + iowait) * 1000) / TICKS_PER_SECOND };
+  } catch {
+    return undefined;
+  }
+}

@@ -55,8 +55,13 @@ export interface PhaseResult {
   /** Still unobserved when the drain ended: orders with no event, sampled orders with no row. */
   unobserved: { events: number; rows: number };
   drainTimedOut: boolean;
-  /** CPU used during the load window, % of one core, per process. */
+  /** CPU used during the load window, % of one core, per process (and the machine's total, and everything else's). */
   cpuPercent: Record<string, number>;
+  /**
+   * CPU time per accepted order during the load window, ms, per process of the run: what an order costs each
+   * component. 1000 / this is what one core would sustain for a single-threaded process (the gateway, a shard).
+   */
+  cpuMsPerOrder: Record<string, number>;
   /** The load window on CLOCK_MONOTONIC (process.hrtime, and V8's profile clock), µs: what the profiles are cut to. */
   monotonicWindowUs: { start: number; end: number };
   /** --cpu-prof: self time per process during the load window (name → summary), and where the .cpuprofile files are. */
@@ -140,6 +145,7 @@ export function summaryLine(phases: readonly PhaseResult[], cores: number): Reco
     p99AcceptToMatchedMs: head.latency.acceptToMatched.p99Ms,
     rowsPerSec: Math.round(head.rowsPerSec),
     commandsPerSecPerShard: Object.fromEntries(head.perShard.map((s) => [s.shardId, Math.round(s.commandsPerSec)])),
+    cpuMsPerOrder: head.cpuMsPerOrder,
     batchOrdersPerSec: round(batch?.ordersPerSec),
     batchVsSingle: ratio(batch?.ordersPerSec, single?.ordersPerSec),
     oneShardOrdersPerSec: round(one?.ordersPerSec),
@@ -198,12 +204,38 @@ export function markdownReport(r: BenchResult): string {
   if (cmp.length) out.push('', `Same-run comparisons (orders/s end to end): ${cmp.join('; ')}.`);
   const procs = [...new Set(r.phases.flatMap((p) => Object.keys(p.cpuPercent)))];
   if (procs.length) {
-    out.push('', 'CPU during the load window, % of one core:', '');
+    out.push(
+      '',
+      'CPU during the load window, % of one core (machine: every process on every core; everything else: processes not of this run):',
+      '',
+    );
     out.push(`| phase | ${procs.join(' | ')} |`, `| ----- |${procs.map(() => ' ---: |').join('')}`);
     for (const p of r.phases)
       out.push(
         `| ${p.id} | ${procs.map((name) => (p.cpuPercent[name] === undefined ? '–' : n0(p.cpuPercent[name] as number))).join(' | ')} |`,
       );
+  }
+  const costs = [...new Set(r.phases.flatMap((p) => Object.keys(p.cpuMsPerOrder)))];
+  if (costs.length) {
+    out.push(
+      '',
+      'CPU ms per accepted order (load window), and for the single-threaded apps the orders/s one core would sustain at that cost:',
+      '',
+    );
+    out.push(`| phase | ${costs.join(' | ')} | total |`, `| ----- |${costs.map(() => ' ---: |').join('')} ---: |`);
+    for (const p of r.phases) {
+      const total = Object.values(p.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+      out.push(
+        `| ${p.id} | ${costs
+          .map((name) => {
+            const c = p.cpuMsPerOrder[name];
+            if (c === undefined) return '–';
+            const perCore = name === 'gateway' || name.startsWith('shard-') ? ` (${n0(1000 / c)}/s)` : '';
+            return `${c.toFixed(3)}${perCore}`;
+          })
+          .join(' | ')} | ${total.toFixed(3)} |`,
+      );
+    }
   }
   for (const p of r.phases) {
     if (!p.profiles) continue;
