@@ -216,11 +216,22 @@ export async function drivePhase(
         .reduce((sum, [, v]) => sum + v, 0);
       cpuPercent['everything else'] = Math.max(0, cpuPercent['machine'] - ours);
     }
-    const cpuMsPerOrder: Record<string, number> = {};
-    for (const [name, end] of Object.entries(atLoadEnd.cpu)) {
+    const used = (name: string) => {
+      const end = atLoadEnd.cpu[name];
       const start = before.cpu[name];
-      if (end !== undefined && start !== undefined && counters.accepted > 0)
-        cpuMsPerOrder[name] = Math.round(((end - start) / counters.accepted) * 1000) / 1000;
+      return end !== undefined && start !== undefined ? end - start : undefined;
+    };
+    const per = (ms: number, n: number) => Math.round((ms / n) * 1000) / 1000;
+    const cpuMsPerOrder: Record<string, number> = {};
+    for (const name of Object.keys(atLoadEnd.cpu)) {
+      const ms = used(name);
+      if (ms !== undefined && counters.accepted > 0) cpuMsPerOrder[name] = per(ms, counters.accepted);
+    }
+    const shardCpuMsPerCommand: Record<string, number> = {};
+    for (const shard of perShard) {
+      const ms = used(shard.shardId);
+      if (ms !== undefined && shard.commandsApplied > 0)
+        shardCpuMsPerCommand[shard.shardId] = per(ms, shard.commandsApplied);
     }
     return {
       id: phase.id,
@@ -256,6 +267,7 @@ export async function drivePhase(
       drainTimedOut: !drained.done,
       cpuPercent,
       cpuMsPerOrder,
+      shardCpuMsPerCommand,
       monotonicWindowUs: { start: monotonicStart, end: monotonicEnd },
     };
   } finally {

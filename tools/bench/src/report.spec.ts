@@ -43,6 +43,7 @@ function phase(id: string, ordersPerSec: number, over: Partial<PhaseResult> = {}
     drainTimedOut: false,
     cpuPercent: { gateway: 90, 'shard-1': 40 },
     cpuMsPerOrder: { gateway: 0.25, 'shard-1': 0.125, kafka: 0.1 },
+    shardCpuMsPerCommand: { 'shard-1': 0.2, 'shard-2': 0.25 },
     monotonicWindowUs: { start: 0, end: 20_040_000 },
     ...over,
   };
@@ -137,7 +138,7 @@ describe('markdown report', () => {
     expect(md).toContain('2 shards vs 1 shard: **1.67×**');
     expect(md).toContain('WriteBuffer vs per-row SyncWriteBuffer: **5×**');
     expect(md).toContain('| 2-shards | 90 | 40 |');
-    expect(md).toContain('| 2-shards | 0.250 (4,000/s) | 0.125 (8,000/s) | 0.100 | 0.475 |');
+    expect(md).toContain('| 2-shards | 0.250 | 0.125 | 0.100 | 0.475 | 4,000 | shard-1 5,000, shard-2 4,000 |');
     expect(md).toContain(JSON.stringify(summaryLine(PHASES, 2)));
   });
 });

@@ -57,11 +57,13 @@ export interface PhaseResult {
   drainTimedOut: boolean;
   /** CPU used during the load window, % of one core, per process (and the machine's total, and everything else's). */
   cpuPercent: Record<string, number>;
-  /**
-   * CPU time per accepted order during the load window, ms, per process of the run: what an order costs each
-   * component. 1000 / this is what one core would sustain for a single-threaded process (the gateway, a shard).
-   */
+  /** CPU time per accepted order during the load window, ms, per process of the run: what an order costs each. */
   cpuMsPerOrder: Record<string, number>;
+  /**
+   * Each shard's CPU time per command it applied, ms: 1000 / this is what the shard would apply on a core of its own
+   * at this cost (a shard is one thread; the cost falls as its batches grow).
+   */
+  shardCpuMsPerCommand: Record<string, number>;
   /** The load window on CLOCK_MONOTONIC (process.hrtime, and V8's profile clock), µs: what the profiles are cut to. */
   monotonicWindowUs: { start: number; end: number };
   /** --cpu-prof: self time per process during the load window (name → summary), and where the .cpuprofile files are. */
@@ -146,6 +148,7 @@ export function summaryLine(phases: readonly PhaseResult[], cores: number): Reco
     rowsPerSec: Math.round(head.rowsPerSec),
     commandsPerSecPerShard: Object.fromEntries(head.perShard.map((s) => [s.shardId, Math.round(s.commandsPerSec)])),
     cpuMsPerOrder: head.cpuMsPerOrder,
+    shardCpuMsPerCommand: head.shardCpuMsPerCommand,
     batchOrdersPerSec: round(batch?.ordersPerSec),
     batchVsSingle: ratio(batch?.ordersPerSec, single?.ordersPerSec),
     oneShardOrdersPerSec: round(one?.ordersPerSec),
@@ -219,21 +222,24 @@ export function markdownReport(r: BenchResult): string {
   if (costs.length) {
     out.push(
       '',
-      'CPU ms per accepted order (load window), and for the single-threaded apps the orders/s one core would sustain at that cost:',
+      'CPU ms per accepted order (load window); then what one core would sustain at these costs, for the single-threaded ' +
+        'apps: the gateway (orders/s) and each shard (commands/s, from its CPU per command it applied):',
       '',
     );
-    out.push(`| phase | ${costs.join(' | ')} | total |`, `| ----- |${costs.map(() => ' ---: |').join('')} ---: |`);
+    out.push(
+      `| phase | ${costs.join(' | ')} | total | one core: gateway | one core: shards |`,
+      `| ----- |${costs.map(() => ' ---: |').join('')} ---: | ---: | ---: |`,
+    );
     for (const p of r.phases) {
       const total = Object.values(p.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+      const gateway = p.cpuMsPerOrder['gateway'];
+      const shards = Object.entries(p.shardCpuMsPerCommand)
+        .map(([id, c]) => `${id} ${n0(1000 / c)}`)
+        .join(', ');
       out.push(
         `| ${p.id} | ${costs
-          .map((name) => {
-            const c = p.cpuMsPerOrder[name];
-            if (c === undefined) return '–';
-            const perCore = name === 'gateway' || name.startsWith('shard-') ? ` (${n0(1000 / c)}/s)` : '';
-            return `${c.toFixed(3)}${perCore}`;
-          })
-          .join(' | ')} | ${total.toFixed(3)} |`,
+          .map((name) => (p.cpuMsPerOrder[name] === undefined ? '–' : (p.cpuMsPerOrder[name] as number).toFixed(3)))
+          .join(' | ')} | ${total.toFixed(3)} | ${gateway ? n0(1000 / gateway) : '–'} | ${shards || '–'} |`,
       );
     }
   }
