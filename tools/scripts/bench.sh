@@ -17,4 +17,8 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   fi
   node tools/scripts/bundle-app.mjs tools/bench/src/main.ts dist/tools/bench/main.js
 fi
+if [ ! -f dist/tools/bench/main.js ]; then
+  echo "bench: dist/tools/bench/main.js is missing: run without BENCH_SKIP_BUILD=1 once" >&2
+  exit 2
+fi
 exec node dist/tools/bench/main.js "$@"

@@ -59,7 +59,7 @@ accept→persisted. Writes bench-results/<date>.json and .md; the last line prin
   --seed n                 the order flow's seed (default 1)
   --depth-every n          the shards' DEPTH_EVERY_COMMANDS (default 1, as the stack and the deployments run)
   --output-partitions n    partitions of each output topic (default: orchestrator topics create's, 6)
-  --drain-timeout n        seconds to wait after the load for the shards to catch up (default 60)
+  --drain-timeout n        seconds to wait after the load for the shards to catch up (default 30)
   --cpu-prof               run the apps under --cpu-prof (bench-results/profiles/…) and print where the time went
   --out dir                where the results go (default bench-results)
   --instruments file       instrument specs (default tools/scripts/stack-instruments.json)
@@ -171,7 +171,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
       values['output-partitions'] === undefined
         ? undefined
         : positiveInt('--output-partitions', values['output-partitions'], 6, 1_000),
-    drainTimeoutSeconds: positiveInt('--drain-timeout', values['drain-timeout'], 60, 3_600),
+    drainTimeoutSeconds: positiveInt('--drain-timeout', values['drain-timeout'], 30, 3_600),
     target,
     help: values.help === true,
   };
