@@ -17,17 +17,23 @@
  * gateway's and not a queue's), BENCH_CONNECTIONS the connections of the single-order phases (default 128). The last line printed is
  * one JSON object with the headline figures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import * as hdr from 'hdr-histogram-js';
 import mysql from 'mysql2/promise';
+import {
+  type AppProcess,
+  benchInfra,
+  deleteTopicsAndGroups,
+  endOffsets,
+  freePort,
+  LatencyHistogram,
+  phaseShardMap,
+  startApp,
+} from '@shardex/bench';
 import { type InstrumentSpec } from '@shardex/contracts';
 import { createApiKeyStore, createDb, createInstrumentRegistry, migrateLatest } from '@shardex/db';
-import { down, up } from '@shardex/infra';
 import { createKafkaClient, ensureTopics, shardTopics } from '@shardex/kafka';
 import { createShardMap } from '@shardex/order-router';
 
@@ -54,51 +60,17 @@ function spec(symbol: string): InstrumentSpec {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Gateway {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startGateway(env: Record<string, string>): Promise<Gateway> {
+async function startGateway(env: Record<string, string>): Promise<AppProcess & { url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/gateway/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}) while starting`);
-    const ok = await fetch(`${url}/ready`)
-      .then((r) => r.status === 200)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('the gateway did not become ready within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const app = await startApp({
+    name: 'gateway',
+    script: path.join(ROOT, 'dist/apps/gateway/main.js'),
+    env: { ...env, PORT: String(port), LOG_LEVEL: 'warn' },
+    readyUrl: `${url}/ready`,
+    cwd: ROOT,
+  });
+  return { ...app, url };
 }
 
 let sequence = 0;
@@ -130,18 +102,6 @@ interface Phase {
   p99Ms: number;
 }
 
-async function endOffsets(kafka: ReturnType<typeof createKafkaClient>, topics: string[]): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    let total = 0;
-    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high);
-    return total;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function load(
   name: string,
   url: string,
@@ -150,11 +110,7 @@ async function load(
   { batch = false, rate, clientOrderIds = true }: { batch?: boolean; rate?: number; clientOrderIds?: boolean } = {},
 ): Promise<Phase> {
   const connections = batch ? BATCH_CONNECTIONS : CONNECTIONS;
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  const histogram = new LatencyHistogram();
   // At a fixed rate each connection is due every connections/rate seconds: a late answer also delayed the requests
   // the schedule wanted to send meanwhile, which the correction records (in microseconds).
   const expectedIntervalUs = rate ? Math.round((connections * 1e6) / rate) : 0;
@@ -183,11 +139,9 @@ async function load(
       },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
-    instance.on('response', (_client, _status, _bytes, responseTimeMs) => {
-      const us = Math.max(1, Math.round(responseTimeMs * 1000));
-      if (expectedIntervalUs) histogram.recordValueWithExpectedInterval(us, expectedIntervalUs);
-      else histogram.recordValue(us);
-    });
+    instance.on('response', (_client, _status, _bytes, responseTimeMs) =>
+      histogram.record(responseTimeMs, expectedIntervalUs / 1000),
+    );
   });
   const seconds = (performance.now() - started) / 1000;
   // Produces still in flight when the load stopped land within the linger and a round trip.
@@ -200,8 +154,8 @@ async function load(
     ordersPerSec: accepted / seconds,
     requests: result.requests.total,
     non2xx: result.non2xx + result.errors + result.timeouts,
-    p50Ms: histogram.getValueAtPercentile(50) / 1000,
-    p99Ms: histogram.getValueAtPercentile(99) / 1000,
+    p50Ms: histogram.percentileMs(50),
+    p99Ms: histogram.percentileMs(99),
   };
   process.stderr.write(
     `  ${name}: ${Math.round(phase.ordersPerSec)} orders/s, p50 ${phase.p50Ms.toFixed(2)} ms, p99 ${phase.p99Ms.toFixed(2)} ms, ${phase.non2xx} not 2xx of ${phase.requests}\n`,
@@ -210,28 +164,23 @@ async function load(
 }
 
 async function main(): Promise<void> {
-  let brokers = process.env['BENCH_KAFKA_BROKERS']?.split(',');
-  let serverUrl = process.env['BENCH_MYSQL_URL'];
-  let started: Awaited<ReturnType<typeof up>>['started'] = [];
-  if (!brokers || !serverUrl) {
-    const res = await up({ profile: 'stack', services: ['mariadb', 'kafka'] });
-    brokers = res.kafkaBrokers;
-    serverUrl = res.mysqlUrl;
-    started = res.started;
-  }
+  const infra = await benchInfra();
+  const { brokers, serverUrl } = infra;
   const database = `bench_gw_${run}`;
   const admin = await mysql.createConnection(serverUrl);
   await admin.query(`CREATE DATABASE \`${database}\``);
   const mysqlUrl = `${serverUrl.replace(/\/$/, '')}/${database}`;
   const db = createDb({ url: mysqlUrl, poolMax: 2 });
-  const shards = [1, 2].map((i) => ({ shardId: `shard-${i}`, kafkaInputTopic: `bench-${run}-shard-${i}-input` }));
+  // Every topic named for the run (not the shards' default shard-N-output, which a running stack may be using).
+  const { shards } = phaseShardMap(SYMBOLS, 2, `bench-gw-${run}`);
   const shardMap = createShardMap({ shards });
   const topics = shardTopics(shardMap, { partitions: 2 });
   const kafka = createKafkaClient({ brokers, clientId: 'shardex-gateway-bench' });
   const inputs = shardMap.shards.map((s) => s.kafkaInputTopic);
   const countAccepted = () => endOffsets(kafka, inputs);
   const phases: Phase[] = [];
-  let gateway: Gateway | undefined;
+  let gateway: (AppProcess & { url: string }) | undefined;
+  const gatewayPids: number[] = [];
   try {
     await ensureTopics({ brokers }, topics);
     await migrateLatest(db);
@@ -249,6 +198,7 @@ async function main(): Promise<void> {
     };
 
     gateway = await startGateway(env);
+    gatewayPids.push(gateway.pid);
     process.stderr.write(`gateway bench: ${SECONDS} s per phase, ${os.cpus().length} cores\n`);
     await load('warm-up', gateway.url, apiKey, countAccepted);
     phases.push(await load('single orders, flat out', gateway.url, apiKey, countAccepted));
@@ -263,6 +213,7 @@ async function main(): Promise<void> {
 
     // The baseline: the same gateway, but every order its own produce request (no linger, batches of one).
     gateway = await startGateway({ ...env, PRODUCER_LINGER_MS: '0', PRODUCER_MAX_BATCH_RECORDS: '1' });
+    gatewayPids.push(gateway.pid);
     await load('warm-up (baseline)', gateway.url, apiKey, countAccepted);
     phases.push(await load('baseline: one produce per order, flat out', gateway.url, apiKey, countAccepted));
   } finally {
@@ -270,11 +221,12 @@ async function main(): Promise<void> {
     await db.destroy();
     await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
     await admin.end();
-    const kadmin = kafka.admin();
-    await kadmin.connect();
-    await kadmin.deleteTopics({ topics: topics.map((t) => t.topic) }).catch(() => undefined);
-    await kadmin.disconnect();
-    if (started.length) await down({ profile: 'stack', services: started });
+    await deleteTopicsAndGroups(
+      kafka,
+      topics.map((t) => t.topic),
+      (g) => gatewayPids.some((pid) => g.startsWith(`shardex-gateway-md-${os.hostname()}-${pid}-`)),
+    ).catch(() => undefined);
+    await infra.release();
   }
 
   const [flat, fixed, , batch, baseline] = phases as [Phase, Phase, Phase, Phase, Phase];

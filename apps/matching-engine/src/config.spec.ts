@@ -41,6 +41,15 @@ describe('matching-engine config', () => {
     expect(config.shard.kafkaInputTopic).toBe('eu-orders');
   });
 
+  it('writes rows in batches unless WRITE_BUFFER=sync asks for the per-row baseline', () => {
+    expect(loadConfig(base).writeBuffer).toBe('batched');
+    expect(loadConfig({ ...base, WRITE_BUFFER: '' }).writeBuffer).toBe('batched');
+    expect(loadConfig({ ...base, WRITE_BUFFER: 'sync' }).writeBuffer).toBe('sync');
+    expect(loadConfig({ ...base, WRITE_BUFFER: 'batched' }).writeBuffer).toBe('batched');
+    expect(() => loadConfig({ ...base, WRITE_BUFFER: 'per-row' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, WRITE_BUFFER: 'SYNC' })).toThrow(/WRITE_BUFFER must be batched or sync/);
+  });
+
   it('refuses a shard the map does not list, and bad numbers', () => {
     expect(() => loadConfig({ ...base, SHARD_ID: 'shard-9' })).toThrow(/not in the shard map/);
     expect(() => loadConfig({ ...base, SHARD_ID: 'Shard_1' })).toThrow(/SHARD_ID must be/);

@@ -27,6 +27,12 @@ export interface EngineConfig {
   readonly depthLevels: number;
   readonly writeBatchSize: number;
   readonly writeFlushMs: number;
+  /**
+   * `batched` (default): rows are written in batches of WRITE_BATCH_SIZE at least every WRITE_FLUSH_MS. `sync`: one
+   * transaction per row before the command's events go out — the per-row baseline of the benchmarks, with the same
+   * lease fence and the same durability order (rows written before the snapshot and the offsets).
+   */
+  readonly writeBuffer: WriteBufferMode;
   readonly logLevel: string;
   /** Kafka consumer group: `<CONSUMER_GROUP_PREFIX>-<shardId>` (prefix default `shardex-engine`), one per shard. */
   readonly consumerGroup: string;
@@ -93,6 +99,16 @@ function consumerGroupPrefix(env: NodeJS.ProcessEnv): string {
   return prefix;
 }
 
+export const WRITE_BUFFER_MODES = ['batched', 'sync'] as const;
+export type WriteBufferMode = (typeof WRITE_BUFFER_MODES)[number];
+
+function writeBufferMode(env: NodeJS.ProcessEnv): WriteBufferMode {
+  const raw = env['WRITE_BUFFER'] || 'batched';
+  if (!(WRITE_BUFFER_MODES as readonly string[]).includes(raw))
+    throw new ConfigError(`WRITE_BUFFER must be ${WRITE_BUFFER_MODES.join(' or ')}, got "${raw}"`);
+  return raw as WriteBufferMode;
+}
+
 /** `readFile` is injectable so tests need no files; the default reads SHARD_MAP_FILE from disk. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -141,6 +157,7 @@ export function loadConfig(
     depthLevels: int(env, 'DEPTH_LEVELS', 10, 1, 1000),
     writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 500, 1, 10_000),
     writeFlushMs: int(env, 'WRITE_FLUSH_MS', 50, 1, 60_000),
+    writeBuffer: writeBufferMode(env),
     logLevel: env['LOG_LEVEL'] ?? 'info',
     consumerGroup: `${consumerGroupPrefix(env)}-${shardId}`,
     snapshotPartItems: int(env, 'SNAPSHOT_PART_ITEMS', 10_000, 100, 1_000_000),

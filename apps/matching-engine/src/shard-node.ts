@@ -14,7 +14,12 @@ import {
   type KafkaConsumer,
   type KafkaProducer,
 } from '@shardex/kafka';
-import { createWriteBuffer, type WriteBuffer, type WriteBufferMetrics } from '@shardex/write-buffer';
+import {
+  createSyncWriteBuffer,
+  createWriteBuffer,
+  type WriteBuffer,
+  type WriteBufferMetrics,
+} from '@shardex/write-buffer';
 import type { EngineConfig } from './config';
 import { EngineError } from './errors';
 import { createEngineMetrics, type EngineMetrics } from './metrics';
@@ -237,14 +242,18 @@ export class ShardNode {
     let ending: Ending;
     try {
       const fence = this.leases.fence(config.shardId, epoch);
-      writeBuffer = createWriteBuffer({
-        db,
-        fence,
-        maxBatchSize: config.writeBatchSize,
-        maxBufferedRows: Math.max(10_000, 2 * config.writeBatchSize),
-        flushIntervalMs: config.writeFlushMs,
-        logger,
-      });
+      // Both write under the incarnation's fence; `sync` (the benchmarks' per-row baseline) one row per transaction.
+      writeBuffer =
+        config.writeBuffer === 'sync'
+          ? createSyncWriteBuffer({ db, fence, logger })
+          : createWriteBuffer({
+              db,
+              fence,
+              maxBatchSize: config.writeBatchSize,
+              maxBufferedRows: Math.max(10_000, 2 * config.writeBatchSize),
+              flushIntervalMs: config.writeFlushMs,
+              logger,
+            });
       this.writeBuffer = writeBuffer;
       // failFast: once a send failed, no later event may overtake it; the next incarnation replays them all.
       producer = createKafkaProducer({

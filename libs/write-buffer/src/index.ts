@@ -18,19 +18,23 @@ export function createWriteBuffer({ db, fence, retry, insertChunkSize, ...option
 
 /**
  * The same interface, one transaction per row, each add resolving once its row is written: the per-row baseline
- * of the benchmark, and handy in tests that want every row on disk at once.
+ * of the benchmarks (a shard runs it with WRITE_BUFFER=sync), and handy in tests that want every row on disk at once.
+ * With a `fence` every row's transaction checks the shard's lease and records its epoch, exactly as a batched flush
+ * does: the baseline differs in batching only, not in what it guarantees.
  */
 export function createSyncWriteBuffer({
   db,
+  fence,
   retry,
   logger,
 }: {
   db: Knex;
+  fence?: WriteFence;
   retry?: RetryOptions;
   logger?: Logger;
 }): WriteBuffer {
   const core = createWriteBufferCore({
-    writer: createMysqlBatchWriter({ db, retry }),
+    writer: createMysqlBatchWriter({ db, fence, retry }),
     maxBatchSize: 1,
     flushIntervalMs: 1,
     maxBufferedRows: 1,

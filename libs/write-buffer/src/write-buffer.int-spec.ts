@@ -353,5 +353,30 @@ describe('write buffer on real MySQL', () => {
       expect((await db('orders').where({ order_id: 'before' }).first('version'))?.version).toBe('1');
       expect(wb.getMetrics().failed).toMatchObject({ code: 'DB_ERR_FENCED' });
     });
+
+    it('fences the per-row baseline the same way: every row under the epoch, nothing once taken over', async () => {
+      const leases = createLeaseStore(db);
+      const mine = await leases.tryAcquire('sync-fence-shard', 'proc-a', 30_000);
+      if (!mine.acquired) throw new Error('lease not acquired');
+      const wb = createSyncWriteBuffer({ db, fence: leases.fence('sync-fence-shard', mine.epoch) });
+      await wb.addOrder(order('sync-before', 1));
+      await wb.addTrade(trade('sync-t-before', 1));
+      // Each add resolves once its row is written: no flush needed to see them.
+      expect(await db('orders').where({ order_id: 'sync-before' }).first('writer_epoch')).toEqual({
+        writer_epoch: String(mine.epoch),
+      });
+      expect(await db('trades').where({ trade_id: 'sync-t-before' }).first('writer_epoch')).toEqual({
+        writer_epoch: String(mine.epoch),
+      });
+      await db('shard_leases').where({ shard_id: 'sync-fence-shard' }).update({ expires_at: '2000-01-01 00:00:00' });
+      expect(await leases.tryAcquire('sync-fence-shard', 'proc-b', 30_000)).toMatchObject({ acquired: true });
+      await expect(wb.addOrder(order('sync-after', 1))).rejects.toMatchObject({ code: 'WB_ERR_FAILED' });
+      await expect(wb.addOrder(order('sync-before', 2, { status: 'CANCELED' }))).rejects.toMatchObject({
+        code: 'WB_ERR_FAILED',
+      });
+      expect(await db('orders').where({ order_id: 'sync-after' }).first()).toBeUndefined();
+      expect((await db('orders').where({ order_id: 'sync-before' }).first('version'))?.version).toBe('1');
+      expect(wb.getMetrics().failed).toMatchObject({ code: 'DB_ERR_FENCED' });
+    });
   });
 });
