@@ -1,6 +1,8 @@
 import { type EngineEvent } from '@shardex/contracts';
 import { compareRuns, type Observed, type OrderRow, type OutputRecord, type TradeRow } from './ledger';
-import { type Outcome, type PlaceStep, type StreamRecord } from './traders';
+import { type Answer, type Outcome, type PlaceStep, type StreamRecord } from './traders';
+
+const answer = (status: number): Answer => ({ status, withOrderId: false, at: 0 });
 
 /** The checker the fault test relies on must itself catch each way the data can be wrong. */
 
@@ -31,12 +33,14 @@ function row(orderId: string, symbol: string, step: PlaceStep, status: string, f
     quantity: '1.000000000000000000',
     filled_quantity: filled,
     status,
+    reason: null,
+    post_only: 0,
   };
 }
 
 let seq = 0;
-function ev(shardId: string, code: EngineEvent['code'], payload: object): OutputRecord {
-  const event = { shardId, seq: ++seq, code, payload } as EngineEvent;
+function ev(shardId: string, code: EngineEvent['code'], payload: object, commandId?: string): OutputRecord {
+  const event = { shardId, seq: ++seq, code, payload, ...(commandId ? { commandId } : {}) } as EngineEvent;
   return { shardId, bytes: JSON.stringify(event), event };
 }
 
@@ -46,9 +50,9 @@ function consistent(): { records: StreamRecord[]; reference: Map<string, string>
   const sell = place('F1-0', 'sell');
   const buy = place('F1-1', 'buy');
   const outcomes: Outcome[] = [
-    { step: sell, result: 'accepted', orderId: 'o-s', answers: [202] },
-    { step: buy, result: 'accepted', orderId: 'o-b', answers: [0, 202] },
-    { step: place('F1-2', 'buy'), result: 'refused', answers: [503] },
+    { step: sell, result: 'accepted', orderId: 'o-s', answers: [answer(202)] },
+    { step: buy, result: 'accepted', orderId: 'o-b', answers: [answer(0), answer(202)] },
+    { step: place('F1-2', 'buy'), result: 'refused', answers: [answer(503)] },
   ];
   const reference = new Map([
     ['rF1-0', 'r-s'],
@@ -60,10 +64,12 @@ function consistent(): { records: StreamRecord[]; reference: Map<string, string>
     ['F1-USD', 'o-s', 'o-b'],
     ['R1-USD', 'r-s', 'r-b'],
   ] as const) {
-    output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: s, symbol }));
-    output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: b, symbol }));
-    const t = ev('shard-1', 'TRADE', { tradeId: `shard-1-${seq + 1}`, symbol });
+    output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: s, symbol }, `place:${s}`));
+    output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: b, symbol }, `place:${b}`));
+    const t = ev('shard-1', 'TRADE', { tradeId: `shard-1-${seq + 1}`, symbol, takerOrderId: b, makerOrderId: s });
     output.push(t);
+    for (const id of [s, b])
+      output.push(ev('shard-1', 'ORDER_FILLED', { orderId: id, symbol, filledQuantity: '1.00' }));
     trades.push({
       trade_id: `shard-1-${t.event.seq}`,
       shard_id: 'shard-1',
@@ -76,7 +82,9 @@ function consistent(): { records: StreamRecord[]; reference: Map<string, string>
     });
   }
   // The retried buy's second copy, refused as a duplicate: not a second decision.
-  output.push(ev('shard-1', 'ORDER_REJECTED', { orderId: 'o-b', symbol: 'F1-USD', reason: 'DUPLICATE_COMMAND' }));
+  output.push(
+    ev('shard-1', 'ORDER_REJECTED', { orderId: 'o-b', symbol: 'F1-USD', reason: 'DUPLICATE_COMMAND' }, 'place:o-b'),
+  );
   const orders = [
     row('o-s', 'F1-USD', sell, 'FILLED', '1.00'),
     row('o-b', 'F1-USD', buy, 'FILLED', '1.00'),
@@ -101,7 +109,7 @@ describe('compareRuns', () => {
   it('reports an order nobody was told was accepted (a refused one executed, or a duplicate)', () => {
     const c = consistent();
     c.observed.orders.push(row('o-x', 'F1-USD', place('F1-2', 'buy'), 'NEW', '0'));
-    c.observed.output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: 'o-x', symbol: 'F1-USD' }));
+    c.observed.output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: 'o-x', symbol: 'F1-USD' }, 'place:o-x'));
     const problems = compareRuns({ ...c, twin }, c.observed).join('\n');
     expect(problems).toMatch(/order o-x was never accepted by the API/);
     expect(problems).toMatch(/o-x accepted on the output topic, never by the API/);
@@ -109,8 +117,37 @@ describe('compareRuns', () => {
 
   it('reports an order decided twice', () => {
     const c = consistent();
-    c.observed.output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: 'o-s', symbol: 'F1-USD' }));
-    expect(compareRuns({ ...c, twin }, c.observed).join('\n')).toMatch(/F1-0 \(o-s\): 2 decisions/);
+    c.observed.output.push(ev('shard-1', 'ORDER_ACCEPTED', { orderId: 'o-s', symbol: 'F1-USD' }, 'place:o-s'));
+    expect(compareRuns({ ...c, twin }, c.observed).join('\n')).toMatch(
+      /F1-0 \(o-s\): a second decision, ORDER_ACCEPTED/,
+    );
+  });
+
+  it('reports a duplicate refusal for an order the client never sent twice', () => {
+    const c = consistent();
+    c.observed.output.push(
+      ev('shard-1', 'ORDER_REJECTED', { orderId: 'o-s', symbol: 'F1-USD', reason: 'DUPLICATE_COMMAND' }, 'place:o-s'),
+    );
+    expect(compareRuns({ ...c, twin }, c.observed).join('\n')).toMatch(
+      /F1-0 \(o-s\): a second decision, ORDER_REJECTED/,
+    );
+  });
+
+  it('reports an order answered "not sent" that an event names', () => {
+    const c = consistent();
+    c.observed.output.push(
+      ev('shard-1', 'ORDER_REJECTED', { orderId: 'o-n', symbol: 'F1-USD', reason: 'INVALID_PRICE' }, 'place:o-n'),
+    );
+    const problems = compareRuns({ ...c, twin, refusedOrderIds: ['o-n'] }, c.observed).join('\n');
+    expect(problems).toMatch(/o-n: answered "not sent", yet an event names it/);
+  });
+
+  it('reports a row its events do not leave it in (a lost update, even one both runs lost)', () => {
+    const c = consistent();
+    for (const o of c.observed.orders) if (o.order_id === 'o-s' || o.order_id === 'r-s') o.status = 'NEW';
+    const problems = compareRuns({ ...c, twin }, c.observed).join('\n');
+    expect(problems).toMatch(/order o-s: row NEW 1, events say FILLED 1/);
+    expect(problems).toMatch(/order r-s: row NEW 1, events say FILLED 1/);
   });
 
   it('reports a gap in a shard’s output and two different events under one seq', () => {

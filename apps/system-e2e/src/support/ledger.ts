@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decodeEvent, type EngineEvent } from '@shardex/contracts';
 import { type Knex } from '@shardex/db';
 import { createTestKafka, type TestInfra } from '@shardex/testing';
@@ -12,6 +13,8 @@ import { call, placeBody, type StreamRecord } from './traders';
 
 export interface OrderRow {
   order_id: string;
+  reason: string | null;
+  post_only: number | boolean;
   symbol: string;
   user_id: string;
   side: string;
@@ -36,8 +39,9 @@ export interface TradeRow {
 
 export interface OutputRecord {
   shardId: string;
-  /** The record's value, to tell a byte-identical duplicate from a different event under the same seq. */
+  /** A digest of the record's value, to tell a byte-identical duplicate from a different event under one seq. */
   bytes: string;
+  /** The event (a DEPTH event's books are dropped: only its seq matters here). */
   event: EngineEvent;
 }
 
@@ -124,7 +128,7 @@ export async function readOrders(db: Knex, symbols: readonly string[]): Promise<
   return db('orders')
     .whereIn('symbol', symbols)
     .select('order_id', 'symbol', 'user_id', 'side', 'type', 'time_in_force', 'price', 'quantity')
-    .select('filled_quantity', 'status');
+    .select('filled_quantity', 'status', 'reason', 'post_only');
 }
 
 export async function readTrades(db: Knex, symbols: readonly string[]): Promise<TradeRow[]> {
@@ -135,37 +139,59 @@ export async function readTrades(db: Knex, symbols: readonly string[]): Promise<
   return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
 }
 
-/** Every record of the shards' output topics, from the beginning. */
+/**
+ * Every record of the shards' output topics, from the beginning: read until each partition's last offset was
+ * seen (a count of messages would also count redeliveries); a record that does not decode fails the read.
+ */
 export async function readOutput(infra: TestInfra, topics: readonly string[]): Promise<OutputRecord[]> {
   const kafka = createTestKafka('e2e-output', infra);
   const admin = kafka.admin();
   await admin.connect();
-  let total = 0;
-  for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) total += Number(p.high) - Number(p.low);
+  const last = new Map<string, bigint>(); // topic/partition → the offset to reach
+  const seen = new Map<string, bigint>();
+  for (const t of topics)
+    for (const p of await admin.fetchTopicOffsets(t))
+      if (BigInt(p.high) > BigInt(p.low)) last.set(`${t}/${p.partition}`, BigInt(p.high) - 1n);
   await admin.disconnect();
   const out: OutputRecord[] = [];
-  if (total === 0) return out;
+  if (last.size === 0) return out;
+  const errors: string[] = [];
   const consumer = kafka.consumer({ groupId: `e2e-read-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-  let seen = 0;
   await consumer.run({
-    eachMessage: async ({ message }) => {
-      seen++;
+    eachMessage: async ({ topic, partition, message }) => {
+      const key = `${topic}/${partition}`;
+      const offset = BigInt(message.offset);
+      if (offset <= (seen.get(key) ?? -1n)) return; // a redelivery
+      seen.set(key, offset);
       const decoded = decodeEvent({ value: message.value, headers: message.headers as Record<string, Buffer> });
-      if (!decoded.ok) throw new Error(`an output record does not decode: ${decoded.message}`);
+      if (!decoded.ok) {
+        errors.push(`${key}@${offset} does not decode: ${decoded.message}`);
+        return;
+      }
+      const event = decoded.value;
       out.push({
-        shardId: decoded.value.shardId,
-        bytes: message.value?.toString('base64') ?? '',
-        event: decoded.value,
+        shardId: event.shardId,
+        bytes: createHash('sha1')
+          .update(message.value ?? Buffer.alloc(0))
+          .digest('base64'),
+        event:
+          event.code === 'DEPTH' ? { ...event, payload: { symbol: event.payload.symbol, bids: [], asks: [] } } : event,
       });
     },
   });
   try {
-    await until('the output topics read to their end', () => seen >= total, 120_000, 100);
+    await until(
+      'the output topics read to their end',
+      () => [...last].every(([key, end]) => (seen.get(key) ?? -1n) >= end),
+      180_000,
+      100,
+    );
   } finally {
     await consumer.disconnect();
   }
+  if (errors.length > 0) throw new Error(`output records that do not decode:\n${errors.slice(0, 10).join('\n')}`);
   return out;
 }
 
@@ -181,21 +207,49 @@ export interface Expected {
   /** The reference run's order ids, by its clientOrderIds (`r` + the fault run's). */
   reference: ReadonlyMap<string, string>;
   twin: (symbol: string) => string;
+  /** Order ids the gateway reserved for orders it then answered "not sent" (from `client_orders`). */
+  refusedOrderIds?: readonly string[];
 }
 
-const num = (s: string | null) => (s === null ? null : Number(s));
+const num = (s: string | null | undefined) => (s === null || s === undefined ? null : Number(s));
+
+/** An order's state as its last event on the output topic leaves it: [status, filled quantity]. */
+function stateAfter(e: EngineEvent): [string, number] | undefined {
+  switch (e.code) {
+    case 'ORDER_ACCEPTED':
+      return ['NEW', 0];
+    case 'ORDER_UPDATED':
+      return ['PARTIALLY_FILLED', Number(e.payload.filledQuantity)];
+    case 'ORDER_FILLED':
+      return ['FILLED', Number(e.payload.filledQuantity)];
+    case 'ORDER_CANCELED':
+      return ['CANCELED', Number(e.payload.filledQuantity)];
+    case 'ORDER_EXPIRED':
+      return ['EXPIRED', Number(e.payload.filledQuantity)];
+    default:
+      return undefined;
+  }
+}
+
+/** Refusals of a re-sent copy of a command (a client's retry): the de-duplication working, not a decision. */
+const COPY_REFUSALS = new Set(['DUPLICATE_COMMAND', 'STALE_COMMAND']);
 
 /**
- * Every way the observed data can differ from what the clients were told and from the reference run, as lines a
- * failing test prints (empty: nothing lost, nothing applied twice, nothing refused executed).
+ * Every way the observed data can differ from what the clients were told, from the events and from the reference
+ * run, as lines a failing test prints (empty: nothing lost, nothing applied twice, nothing refused executed).
  */
-export function compareRuns({ records, reference, twin }: Expected, observed: Observed): string[] {
+export function compareRuns(
+  { records, reference, twin, refusedOrderIds = [] }: Expected,
+  observed: Observed,
+): string[] {
   const problems: string[] = [];
+  let total = 0;
   const report = (line: string) => {
+    total++;
     if (problems.length < 40) problems.push(line);
   };
 
-  // The output topics: per shard, every seq from the first to the last, and a repeated seq is the same bytes.
+  // The output topics: per shard, every seq from 1 to the last, and a repeated seq is the same bytes.
   const events = new Map<string, OutputRecord>();
   for (const shardId of SHARD_IDS) {
     const seqs = new Map<number, string>();
@@ -206,38 +260,57 @@ export function compareRuns({ records, reference, twin }: Expected, observed: Ob
       events.set(`${shardId}/${r.event.seq}`, r);
     }
     const sorted = [...seqs.keys()].sort((a, b) => a - b);
+    if (sorted.length > 0 && sorted[0] !== 1) report(`${shardId}: output starts at seq ${sorted[0]}, not 1`);
     for (let i = 1; i < sorted.length; i++)
       if ((sorted[i] as number) !== (sorted[i - 1] as number) + 1)
         report(`${shardId}: output seqs ${sorted[i - 1]} → ${sorted[i]} (a gap)`);
   }
-  const unique = [...events.values()].map((r) => r.event);
-  const decided = new Map<string, string[]>(); // orderId → ACCEPTED / REJECTED:<reason> events
+  const unique = [...events.values()].map((r) => r.event).sort((a, b) => a.seq - b.seq);
+  const byCommand = new Map<string, EngineEvent[]>(); // a PLACE's own accept/reject events, in order
+  const lastState = new Map<string, [string, number]>();
   const tradeEvents = new Map<string, EngineEvent>();
   const acceptedOn = new Map<string, string>(); // orderId → symbol, from ORDER_ACCEPTED
+  const named = new Set<string>(); // every orderId any event names
   for (const e of unique) {
-    if (e.code === 'ORDER_ACCEPTED')
-      decided.set(e.payload.orderId, [...(decided.get(e.payload.orderId) ?? []), 'accepted']);
-    // A re-sent copy of a command (a client's retry after an ambiguous answer) is refused as a duplicate: that is
-    // the de-duplication working, not a second decision on the order.
-    // A cancel's refusal (the order was done already) names the order too, but decides nothing about it.
-    const copy =
-      e.code === 'ORDER_REJECTED' &&
-      ['DUPLICATE_COMMAND', 'DUPLICATE_ORDER_ID', 'ORDER_NOT_FOUND', 'NOT_ORDER_OWNER'].includes(e.payload.reason);
-    if (e.code === 'ORDER_REJECTED' && e.payload.orderId && !copy)
-      decided.set(e.payload.orderId, [...(decided.get(e.payload.orderId) ?? []), `rejected:${e.payload.reason}`]);
+    const p = e.payload as { orderId?: string; takerOrderId?: string; makerOrderId?: string };
+    for (const id of [p.orderId, p.takerOrderId, p.makerOrderId]) if (id) named.add(id);
+    if ((e.code === 'ORDER_ACCEPTED' || e.code === 'ORDER_REJECTED') && e.commandId?.startsWith('place:'))
+      byCommand.set(e.commandId, [...(byCommand.get(e.commandId) ?? []), e]);
+    if (e.code === 'ORDER_REJECTED' && e.payload.reason === 'DUPLICATE_ORDER_ID')
+      report(`seq ${e.seq}: DUPLICATE_ORDER_ID for ${e.payload.orderId} (the gateway re-sends the same command)`);
     if (e.code === 'ORDER_ACCEPTED') acceptedOn.set(e.payload.orderId, e.payload.symbol);
     if (e.code === 'TRADE') tradeEvents.set(e.payload.tradeId, e);
+    const state = stateAfter(e);
+    if (state) lastState.set((e.payload as { orderId: string }).orderId, state);
   }
+  const fateOf = (orderId: string | undefined) => {
+    const first = orderId ? byCommand.get(`place:${orderId}`)?.[0] : undefined;
+    if (!first) return 'no decision';
+    return first.code === 'ORDER_ACCEPTED' ? 'accepted' : `rejected:${(first.payload as { reason: string }).reason}`;
+  };
 
   const rowById = new Map(observed.orders.map((o) => [o.order_id, o]));
   const cidOf = new Map<string, string>(); // orderId → the fault run's cid (reference ids map to the same cid)
   const symbols = records.map((r) => r.symbol);
+  const view = (r: OrderRow | undefined) =>
+    r &&
+    JSON.stringify([
+      r.user_id,
+      r.side,
+      r.type,
+      r.time_in_force,
+      num(r.price),
+      num(r.quantity),
+      num(r.filled_quantity),
+      r.status,
+      r.reason,
+      Boolean(r.post_only),
+    ]);
   for (const record of records) {
     const accepted = new Set<string>();
     for (const o of record.outcomes) {
-      if (o.step.kind !== 'place') continue;
+      if (o.step.kind !== 'place' || o.result === 'refused') continue;
       const cid = o.step.cid;
-      if (o.result === 'refused') continue;
       if (!o.orderId) {
         report(`${cid}: accepted without an orderId`);
         continue;
@@ -246,33 +319,45 @@ export function compareRuns({ records, reference, twin }: Expected, observed: Ob
       cidOf.set(o.orderId, cid);
       const refId = reference.get(`r${cid}`);
       if (refId) cidOf.set(refId, cid);
-      const fate = decided.get(o.orderId) ?? [];
-      if (fate.length !== 1) report(`${cid} (${o.orderId}): ${fate.length} decisions on the output topic ${fate}`);
-      const refFate = refId ? (decided.get(refId) ?? []) : [];
-      if (fate.join() !== refFate.join()) report(`${cid}: ${fate} here, ${refFate} in the reference run`);
+      // Decided once: the first event of its PLACE decides; later ones may only refuse re-sent copies, and only
+      // when the client did send it again.
+      const [, ...later] = byCommand.get(`place:${o.orderId}`) ?? [];
+      for (const e of later)
+        if (e.code !== 'ORDER_REJECTED' || !COPY_REFUSALS.has(e.payload.reason) || o.answers.length < 2)
+          report(`${cid} (${o.orderId}): a second decision, ${e.code} at seq ${e.seq}`);
+      const fate = fateOf(o.orderId);
+      const refFate = fateOf(refId);
+      if (fate === 'no decision') report(`${cid} (${o.orderId}): answered 202, never decided by the shard (lost)`);
+      if (fate !== refFate) report(`${cid}: ${fate} here, ${refFate} in the reference run`);
       const row = rowById.get(o.orderId);
-      const refRow = refId ? rowById.get(refId) : undefined;
-      if (fate[0] === 'accepted' && !row) report(`${cid} (${o.orderId}): accepted by the shard, no row (lost)`);
-      const view = (r: OrderRow | undefined) =>
-        r &&
-        JSON.stringify([
-          r.user_id,
-          r.side,
-          r.type,
-          r.time_in_force,
-          num(r.price),
-          num(r.quantity),
-          num(r.filled_quantity),
-          r.status,
-        ]);
-      if (view(row) !== view(refRow)) report(`${cid}: row ${view(row)} here, ${view(refRow)} in the reference run`);
+      if (fate === 'accepted' && !row) report(`${cid} (${o.orderId}): accepted by the shard, no row (lost)`);
+      if (view(row) !== view(refId ? rowById.get(refId) : undefined))
+        report(`${cid}: row ${view(row)} here, ${view(refId ? rowById.get(refId) : undefined)} in the reference run`);
     }
-    // Nothing on the symbol that no client was told was accepted (a refused order executed, a duplicate order).
-    for (const row of observed.orders.filter((r) => r.symbol === record.symbol))
-      if (!accepted.has(row.order_id)) report(`${record.symbol}: order ${row.order_id} was never accepted by the API`);
-    for (const [orderId, symbol] of acceptedOn)
-      if (symbol === record.symbol && !accepted.has(orderId))
-        report(`${record.symbol}: ${orderId} accepted on the output topic, never by the API`);
+    // Nothing on the symbol (or its twin) that no client was told was accepted: a refused order executed, a
+    // duplicate order.
+    const referenceIds = new Set(reference.values());
+    for (const [symbol, known] of [
+      [record.symbol, accepted],
+      [twin(record.symbol), referenceIds],
+    ] as const) {
+      for (const row of observed.orders.filter((r) => r.symbol === symbol))
+        if (!known.has(row.order_id)) report(`${symbol}: order ${row.order_id} was never accepted by the API`);
+      for (const [orderId, on] of acceptedOn)
+        if (on === symbol && !known.has(orderId))
+          report(`${symbol}: ${orderId} accepted on the output topic, never by the API`);
+    }
+  }
+  // Every row as its order's last event left it: a lost update shows here even when both runs lost it.
+  for (const row of observed.orders) {
+    const state = lastState.get(row.order_id);
+    if (!state) report(`order ${row.order_id}: a row, no event`);
+    else if (state[0] !== row.status || state[1] !== Number(row.filled_quantity))
+      report(`order ${row.order_id}: row ${row.status} ${Number(row.filled_quantity)}, events say ${state.join(' ')}`);
+  }
+  for (const id of refusedOrderIds) {
+    if (named.has(id)) report(`${id}: answered "not sent", yet an event names it`);
+    if (rowById.has(id)) report(`${id}: answered "not sent", yet it has a row`);
   }
 
   // Trades: each symbol's, in the shard's order, as (taker, maker, price, quantity) by clientOrderId, equal to its
@@ -303,5 +388,6 @@ export function compareRuns({ records, reference, twin }: Expected, observed: Ob
   for (const [id, e] of tradeEvents)
     if (e.code === 'TRADE' && all.has(e.payload.symbol) && !rowIds.has(id))
       report(`trade ${id}: a TRADE event, no row`);
+  if (total > problems.length) problems.push(`… and ${total - problems.length} more`);
   return problems;
 }

@@ -36,13 +36,23 @@ export interface CancelStep {
 
 export type Step = PlaceStep | CancelStep;
 
+export interface Answer {
+  /** HTTP status; 0: no answer (connection refused or dropped). */
+  status: number;
+  code?: string;
+  /** A 503 that names the order: it may be in Kafka. */
+  withOrderId: boolean;
+  /** Date.now() when it came. */
+  at: number;
+}
+
 export interface Outcome {
   step: Step;
   /** accepted: 202; refused: not sent (a 503 that says so; for a cancel, 409 ORDER_NOT_OPEN). */
   result: 'accepted' | 'refused';
   orderId?: string;
-  /** Every answer, in order (0: no answer). */
-  answers: number[];
+  /** Every answer, in order. */
+  answers: Answer[];
 }
 
 export interface Reply {
@@ -161,7 +171,7 @@ export async function perform(
   keys: Record<string, string>,
   deadlineMs = 120_000,
 ): Promise<Outcome> {
-  const answers: number[] = [];
+  const answers: Answer[] = [];
   const key = keys[step.user] as string;
   const deadline = Date.now() + deadlineMs;
   // Once an attempt may have reached Kafka, only a 202 settles the order: a later "not sent" is about that retry.
@@ -171,7 +181,12 @@ export async function perform(
       step.kind === 'place'
         ? await call(base, 'POST', '/v1/orders', key, placeBody(symbol, step))
         : await call(base, 'DELETE', `/v1/orders?clientOrderId=${encodeURIComponent(step.target)}`, key);
-    answers.push(reply.status);
+    answers.push({
+      status: reply.status,
+      ...(typeof reply.body['code'] === 'string' ? { code: reply.body['code'] } : {}),
+      withOrderId: reply.status === 503 && typeof reply.body['orderId'] === 'string',
+      at: Date.now(),
+    });
     if (reply.status === 202) {
       return {
         step,
@@ -181,7 +196,7 @@ export async function perform(
       };
     }
     // A cancel is sent again until accepted: a second copy of a cancel changes nothing.
-    if (step.kind === 'place' && ambiguous(reply)) maybeSent = true;
+    if (step.kind === 'place' ? ambiguous(reply) : reply.status === 503 || reply.status === 0) maybeSent = true;
     const retry =
       step.kind === 'cancel' ? reply.status === 503 || reply.status === 0 : maybeSent && reply.status === 503;
     if (retry || (step.kind === 'place' && ambiguous(reply))) {
@@ -191,9 +206,10 @@ export async function perform(
       continue;
     }
     if (reply.status === 503 && step.kind === 'place') return { step, result: 'refused', answers };
-    // The gateway already sees the order filled, canceled or expired: nothing was sent.
+    // The gateway already sees the order filled, canceled or expired: nothing was sent — unless an earlier attempt
+    // may have gone out (and may be what canceled it): then the cancel counts, and the reference run repeats it.
     if (step.kind === 'cancel' && reply.status === 409 && reply.body['code'] === 'ORDER_NOT_OPEN')
-      return { step, result: 'refused', answers };
+      return { step, result: maybeSent ? 'accepted' : 'refused', answers };
     throw new UnexpectedAnswer(`${symbol} ${JSON.stringify(step)} → ${reply.status} ${JSON.stringify(reply.body)}`);
   }
 }
