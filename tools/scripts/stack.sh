@@ -32,6 +32,11 @@ on_error() {
     echo "last lines of $current_log:" >&2
     tail -n 20 "$current_log" >&2
   fi
+  case "$current_step" in instruments*)
+    echo "the stack keeps its data between runs: a shard refuses an instrument set that drops a symbol it still" >&2
+    echo "holds orders for; npm run stack:reset stops the stack and deletes its data, to start from empty" >&2
+    ;;
+  esac
   echo "stop what did start with: npm run stack:down" >&2
   exit "$code"
 }
@@ -192,8 +197,18 @@ case "$action" in
       if [ -d node_modules ]; then node tools/infra/bin/infra.cjs down --profile stack; fi
     fi
     ;;
+  reset)
+    # Everything the local stack stored — MariaDB's and Kafka's data, the apps' logs — not the downloaded jars.
+    if [ "$mode" = docker ]; then
+      docker compose -f docker/compose.yaml down --volumes
+    else
+      bash "$0" down
+      rm -rf .infra/stack
+      echo "stack data deleted (.infra/stack)"
+    fi
+    ;;
   *)
-    echo "usage: stack.sh up|down" >&2
+    echo "usage: stack.sh up|down|reset" >&2
     exit 2
     ;;
 esac

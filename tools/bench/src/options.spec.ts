@@ -34,7 +34,7 @@ describe('bench options', () => {
       apiKeys: ['a', 'b'],
       mysqlUrl: 'mysql://shardex:shardex@127.0.0.1:23306/shardex',
       kafkaBrokers: ['127.0.0.1:29092'],
-      shardMapFile: 'tools/scripts/stack-shard-map.json',
+      shardMapFile: 'k8s/base/config/shard-map.json',
       shardMetrics: ['http://127.0.0.1:9464/metrics', 'http://127.0.0.1:9465/metrics'],
     });
     expect(o.phases.map((p) => p.id)).toEqual(['2-shards', '2-shards-batch']);

@@ -62,14 +62,14 @@ accept→persisted. Writes bench-results/<date>.json and .md; the last line prin
   --drain-timeout n        seconds to wait after the load for the shards to catch up (default 30)
   --cpu-prof               run the apps under --cpu-prof (bench-results/profiles/…) and print where the time went
   --out dir                where the results go (default bench-results)
-  --instruments file       instrument specs (default tools/scripts/stack-instruments.json)
+  --instruments file       instrument specs (default k8s/base/config/instruments.json)
 
 Driving a running stack instead (npm run stack), with no topology changes (phases 1-shard and sync are skipped):
   --target url             the gateway, e.g. http://127.0.0.1:8080
   --api-keys k1,k2,…       keys to use (default: --users keys created with the orchestrator, revoked after)
   --mysql-url url          its database (default mysql://shardex:shardex@127.0.0.1:23306/shardex)
   --kafka-brokers list     its Kafka (default 127.0.0.1:29092)
-  --shard-map file         its shard map (default tools/scripts/stack-shard-map.json)
+  --shard-map file         its shard map (default k8s/base/config/shard-map.json)
   --shard-metrics urls     its shards' /metrics (default http://127.0.0.1:9464/metrics,http://127.0.0.1:9465/metrics)
 `;
 
@@ -141,7 +141,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
       apiKeys: list(values['api-keys']),
       mysqlUrl,
       kafkaBrokers: list(values['kafka-brokers'] ?? '127.0.0.1:29092'),
-      shardMapFile: values['shard-map'] ?? 'tools/scripts/stack-shard-map.json',
+      shardMapFile: values['shard-map'] ?? 'k8s/base/config/shard-map.json',
       shardMetrics: list(values['shard-metrics'] ?? 'http://127.0.0.1:9464/metrics,http://127.0.0.1:9465/metrics'),
     };
     if (values['cpu-prof']) throw new Error('--cpu-prof profiles the processes the bench starts: not with --target');
@@ -165,7 +165,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
     seed: nonNegativeInt('--seed', values.seed, 1),
     cpuProf: values['cpu-prof'] === true,
     outDir: values.out ?? 'bench-results',
-    instrumentsFile: values.instruments ?? 'tools/scripts/stack-instruments.json',
+    instrumentsFile: values.instruments ?? 'k8s/base/config/instruments.json',
     depthEveryCommands: positiveInt('--depth-every', values['depth-every'], 1),
     outputPartitions:
       values['output-partitions'] === undefined

@@ -14,7 +14,7 @@ import { createOrderFlow, type FlowOrder } from './order-flow';
 
 // The instruments `npm run stack` and the bench use: four scales, four tick and lot sizes.
 const STACK: InstrumentSpec[] = JSON.parse(
-  readFileSync(path.join(__dirname, '../../scripts/stack-instruments.json'), 'utf8'),
+  readFileSync(path.join(__dirname, '../../../k8s/base/config/instruments.json'), 'utf8'),
 ) as InstrumentSpec[];
 const compiled = new Map(
   STACK.map((s) => {
@@ -39,7 +39,7 @@ describe('order flow', () => {
   });
 
   it('rests makers behind the mid and sends takers across it', () => {
-    const mid = { 'BTC-USDT': 60_000, 'ETH-USDT': 3_000, 'SOL-USDT': 150, 'ETH-BTC': 0.05 } as Record<string, number>;
+    const mid = { 'BTC-USDT': 60_000, 'ETH-USDT': 3_000, 'SOL-USDT': 150, 'XRP-USDT': 0.5 } as Record<string, number>;
     const orders = take(5_000);
     for (const o of orders) {
       const m = mid[o.body.symbol] as number;

@@ -48,12 +48,12 @@ export interface OrderFlowOptions {
   takerMaxMin?: number;
 }
 
-/** Mid prices of the stack's instruments (tools/scripts/stack-instruments.json). */
+/** Mid prices of the stack's instruments (k8s/base/config/instruments.json). */
 export const DEFAULT_MIDS: Readonly<Record<string, string>> = Object.freeze({
   'BTC-USDT': '60000.00',
   'ETH-USDT': '3000.00',
   'SOL-USDT': '150.000',
-  'ETH-BTC': '0.050000',
+  'XRP-USDT': '0.5000',
 });
 
 /** mulberry32: a small, fast, seedable PRNG (32-bit state) — plenty for picking orders, and reproducible. */

@@ -41,7 +41,7 @@ const dist = (root: string, app: string) => path.join(root, 'dist/apps', app, 'm
 
 /**
  * The symbols in contiguous runs over the shards (with the stack's four instruments and two shards: BTC-USDT and
- * ETH-USDT on shard-1, SOL-USDT and ETH-BTC on shard-2, as tools/scripts/stack-shard-map.json has them).
+ * ETH-USDT on shard-1, SOL-USDT and XRP-USDT on shard-2).
  */
 export function phaseShardMap(
   symbols: readonly string[],
