@@ -286,12 +286,25 @@ export function createClientOrderStore(
 
     async markSentMany(keys, at) {
       const sentAt = checkTime('at', at);
-      const pairs = keys.map((k) => [checkId('userId', k?.userId), checkClientOrderId(k?.clientOrderId)]);
+      const pairs: Array<[string, string]> = keys.map((k) => [
+        checkId('userId', k?.userId),
+        checkClientOrderId(k?.clientOrderId),
+      ]);
       if (pairs.length === 0) return 0;
-      return db(CLIENT_ORDERS_TABLE)
-        .whereIn(['user_id', 'client_order_id'], pairs)
-        .andWhere({ state: 'pending' })
-        .update({ state: 'sent', sent_at: sentAt });
+      // In key order, so two batches in flight lock their rows in the same order; a deadlock with the reservations'
+      // inserts (seen under load) rolls the statement back whole, and running it again is harmless.
+      const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      pairs.sort(([u1, c1], [u2, c2]) => order(u1, u2) || order(c1, c2));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db(CLIENT_ORDERS_TABLE)
+            .whereIn(['user_id', 'client_order_id'], pairs)
+            .andWhere({ state: 'pending' })
+            .update({ state: 'sent', sent_at: sentAt });
+        } catch (err) {
+          if (!isTransactionConflict(err) || attempt >= RESERVE_ATTEMPTS) throw err;
+        }
+      }
     },
 
     async markSent(userId, clientOrderId, at) {
