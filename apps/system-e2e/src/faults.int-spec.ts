@@ -154,6 +154,14 @@ describe('under load', () => {
     const t1 = Date.now();
     await waitDrained(s);
     const t2 = Date.now();
+    // Each shard's own last seq, now that everything it applied is published and committed.
+    const lastSeq: Record<string, number> = {};
+    for (const [shardId, shard] of Object.entries(s.shards)) {
+      const metrics = await (await fetch(shard.healthUrl.replace(/\/health$/, '/metrics'))).text();
+      const m = /^shardex_engine_last_seq(?:\{[^}]*\})? (\d+)$/m.exec(metrics);
+      if (!m) throw new Error(`${shardId}: no shardex_engine_last_seq in its /metrics`);
+      lastSeq[shardId] = Number(m[1]);
+    }
     const all = Object.values(FAULT_SYMBOLS).flat();
     const symbols = [...all, ...all.map(twin)];
     const observed = {
@@ -180,6 +188,6 @@ describe('under load', () => {
     // The run met the faults (some answers were not a first-try 202) and traded.
     expect(retried.length + refused.length).toBeGreaterThan(0);
     expect(observed.trades.length).toBeGreaterThan(0);
-    expect(compareRuns({ records, reference, twin, refusedOrderIds }, observed)).toEqual([]);
+    expect(compareRuns({ records, reference, twin, refusedOrderIds, lastSeq }, observed)).toEqual([]);
   }, 600_000);
 });

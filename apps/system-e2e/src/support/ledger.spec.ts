@@ -150,6 +150,15 @@ describe('compareRuns', () => {
     expect(problems).toMatch(/order r-s: row NEW 1, events say FILLED 1/);
   });
 
+  it('reports an output that ends before the shard’s last seq (its last events lost)', () => {
+    const c = consistent();
+    const last = Math.max(...c.observed.output.map((o) => o.event.seq));
+    expect(compareRuns({ ...c, twin, lastSeq: { 'shard-1': last } }, c.observed)).toEqual([]);
+    expect(compareRuns({ ...c, twin, lastSeq: { 'shard-1': last + 3 } }, c.observed).join('\n')).toMatch(
+      new RegExp(`shard-1: output ends at seq ${last}, the shard's last is ${last + 3}`),
+    );
+  });
+
   it('reports a gap in a shard’s output and two different events under one seq', () => {
     const c = consistent();
     c.observed.output.splice(1, 1);

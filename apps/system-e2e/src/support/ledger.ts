@@ -209,6 +209,8 @@ export interface Expected {
   twin: (symbol: string) => string;
   /** Order ids the gateway reserved for orders it then answered "not sent" (from `client_orders`). */
   refusedOrderIds?: readonly string[];
+  /** Each shard's own last seq (`shardex_engine_last_seq`) once drained: the output must reach it. */
+  lastSeq?: Readonly<Record<string, number>>;
 }
 
 const num = (s: string | null | undefined) => (s === null || s === undefined ? null : Number(s));
@@ -239,7 +241,7 @@ const COPY_REFUSALS = new Set(['DUPLICATE_COMMAND', 'STALE_COMMAND']);
  * run, as lines a failing test prints (empty: nothing lost, nothing applied twice, nothing refused executed).
  */
 export function compareRuns(
-  { records, reference, twin, refusedOrderIds = [] }: Expected,
+  { records, reference, twin, refusedOrderIds = [], lastSeq = {} }: Expected,
   observed: Observed,
 ): string[] {
   const problems: string[] = [];
@@ -261,6 +263,10 @@ export function compareRuns(
     }
     const sorted = [...seqs.keys()].sort((a, b) => a - b);
     if (sorted.length > 0 && sorted[0] !== 1) report(`${shardId}: output starts at seq ${sorted[0]}, not 1`);
+    // The end too: events lost after the last one published would leave no gap.
+    const last = lastSeq[shardId];
+    if (last !== undefined && (sorted.at(-1) ?? 0) !== last)
+      report(`${shardId}: output ends at seq ${sorted.at(-1) ?? 0}, the shard's last is ${last}`);
     for (let i = 1; i < sorted.length; i++)
       if ((sorted[i] as number) !== (sorted[i - 1] as number) + 1)
         report(`${shardId}: output seqs ${sorted[i - 1]} → ${sorted[i]} (a gap)`);
