@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseBrokerList } from '@shardex/kafka';
+import { isDatabaseUrl } from '@shardex/db';
 import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { ConfigError } from './errors';
 
@@ -86,8 +87,8 @@ export function loadConfig(
   if (!kafkaBrokers)
     throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
   const mysqlUrl = env['MYSQL_URL'] ?? '';
-  if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl))
-    throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
+  // The parser createDb uses: a URL it would refuse at connect time is refused here, before anything starts.
+  if (!isDatabaseUrl(mysqlUrl)) throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
   let shardMap: ShardMap;
   try {
     shardMap = shardMapFromEnv(env, readFile);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { isDatabaseUrl } from '@shardex/db';
 import { parseBrokerList } from '@shardex/kafka';
 import { LEGACY_SHARD, type ShardInfo, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { EngineError } from './errors';
@@ -122,8 +123,8 @@ export function loadConfig(
   if (!brokers)
     throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
   const mysqlUrl = env['MYSQL_URL'] ?? '';
-  if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl))
-    throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
+  // The parser createDb uses: a URL it would refuse at connect time is refused here, before anything starts.
+  if (!isDatabaseUrl(mysqlUrl)) throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
 
   let shardMap: ShardMap;
   try {

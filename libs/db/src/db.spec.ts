@@ -1,5 +1,5 @@
 import { DB_ERROR_CODES, isConnectionError, isDuplicateKey, isTransactionConflict } from './errors';
-import { createDb, parseDatabaseUrl } from './knex';
+import { createDb, isDatabaseUrl, parseDatabaseUrl } from './knex';
 import { orderRecord } from './tables';
 
 describe('database URL', () => {
@@ -20,6 +20,12 @@ describe('database URL', () => {
       expect(() => parseDatabaseUrl(url)).not.toThrow(/:p@/);
     },
   );
+
+  it('isDatabaseUrl answers what parseDatabaseUrl would: the apps’ configs check with it', () => {
+    expect(isDatabaseUrl('mysql://u:p@h:3306/db')).toBe(true);
+    for (const url of ['postgres://u:p@h/db', 'mysql://u:p@h/', 'mysql://h/', 'mysql://h/db', 'nonsense', ''])
+      expect(isDatabaseUrl(url)).toBe(false);
+  });
 
   it('refuses impossible pool bounds before connecting', () => {
     expect(() => createDb({ url: 'mysql://u:p@h/db', poolMin: 5, poolMax: 2 })).toThrow(

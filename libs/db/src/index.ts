@@ -1,4 +1,4 @@
-export { createDb, parseDatabaseUrl, SESSION_SETUP } from './knex';
+export { createDb, isDatabaseUrl, parseDatabaseUrl, SESSION_SETUP } from './knex';
 export type { DbOptions, MysqlConnection } from './knex';
 export { migrateDownAll, migrateLatest } from './migrate';
 export { MIGRATIONS } from './migrations';

@@ -52,6 +52,16 @@ export function parseDatabaseUrl(url: string): MysqlConnection {
   };
 }
 
+/** Whether `url` is one createDb accepts (what the apps' configs check before anything connects). */
+export function isDatabaseUrl(url: string): boolean {
+  try {
+    parseDatabaseUrl(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Every session runs strict and in UTC, whatever the server's defaults: a value that does not fit its column is an
  * error (never a silent truncation with a warning), CHECK constraints bite the same way on MySQL 8 and MariaDB, and

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isDatabaseUrl } from '@shardex/db';
 import { type PhaseSpec, selectPhases } from './phases';
 
 /** A running stack to drive as it is (no processes of the bench's own, no topology changes). */
@@ -134,8 +135,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
     if (!/^https?:\/\/[^/]+\/?$/.test(values.target))
       throw new Error(`--target must be the gateway's base URL, e.g. http://127.0.0.1:8080, got "${values.target}"`);
     const mysqlUrl = values['mysql-url'] ?? 'mysql://shardex:shardex@127.0.0.1:23306/shardex';
-    if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(mysqlUrl))
-      throw new Error('--mysql-url must be mysql://user:password@host:port/database');
+    if (!isDatabaseUrl(mysqlUrl)) throw new Error('--mysql-url must be mysql://user:password@host:port/database');
     target = {
       url: values.target.replace(/\/$/, ''),
       apiKeys: list(values['api-keys']),
