@@ -7,7 +7,7 @@ import {
   type InstrumentSpec,
   silentLogger,
 } from '@shardex/contracts';
-import { TEST } from '@shardex/contracts/testing';
+import { seededRandom as rng, TEST } from '@shardex/contracts/testing';
 import type { WriteBuffer } from '@shardex/write-buffer';
 import { createEngineMetrics } from './metrics';
 import { DLQ_CODE, ShardEngine } from './shard-engine';
@@ -34,17 +34,6 @@ const SHARD = {
   symbols: [],
 } as const;
 const instruments: InstrumentSpec[] = [TEST, { ...TEST, symbol: 'TWO' }];
-
-/** mulberry32: a seeded stream. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const lifecycle = (commandId: string, code: 'INITIALIZE_ENGINE' | 'START_ENGINE' | 'STOP_ENGINE'): Command =>
   code === 'INITIALIZE_ENGINE'

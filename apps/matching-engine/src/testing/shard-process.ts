@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { type Command, decodeEvent, encodeCommand, type InstrumentSpec } from '@shardex/contracts';
-import { TEST } from '@shardex/contracts/testing';
+import { seededRandom, TEST } from '@shardex/contracts/testing';
 import { createDb, type Knex } from '@shardex/db';
 import { createKafkaProducer, type KafkaProducer } from '@shardex/kafka';
 import { createTestKafka, getTestInfra, type TestInfra } from '@shardex/testing';
@@ -15,18 +15,10 @@ import { createShardUnderTest, type ShardUnderTest } from './shard-env';
 
 const MAIN = path.join(__dirname, '..', 'main.ts');
 
-export const INSTRUMENTS: InstrumentSpec[] = [TEST, { ...TEST, symbol: 'TWO' }];
+/** The seeded stream the workloads and the crash test draw from. */
+export const rng = seededRandom;
 
-/** mulberry32, seeded: the same "random" stream on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const INSTRUMENTS: InstrumentSpec[] = [TEST, { ...TEST, symbol: 'TWO' }];
 
 /** A seeded stream of orders and cancels over TEST and TWO, eight users, prices 95-105. */
 export function workload(count: number, seed: number, first = 0): Command[] {

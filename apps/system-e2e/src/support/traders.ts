@@ -14,6 +14,8 @@
  *   Kafka; the client retries with the same clientOrderId until it gets a definitive answer. It must run once.
  */
 
+import { seededRandom } from '@shardex/contracts/testing';
+
 export type Side = 'buy' | 'sell';
 
 export interface PlaceStep {
@@ -88,23 +90,12 @@ export async function call(
   }
 }
 
-/** mulberry32, seeded: the same stream of steps on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * An endless seeded stream of steps for one symbol: limit orders around 100.00 (both sides cross often, so trades,
  * partial fills and resting orders all occur), some IOC and market orders, and cancels of earlier orders.
  */
 export function stepsFor(symbol: string, users: readonly string[], seed: number): () => Step {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const placed: Array<{ cid: string; user: string }> = [];
   let n = 0;
   let user = users[0] as string;

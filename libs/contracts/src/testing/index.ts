@@ -72,3 +72,14 @@ export function cancelAllOrders(userId = 'u1', symbol = 'TEST', commandId?: stri
     payload: { userId, symbol },
   };
 }
+
+/** mulberry32: a small seeded PRNG in [0, 1), so a generated workload is the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
