@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type AppConfig, buildApp, type GatewayDeps } from './app';
+import { createAcceptedOrdersWindow } from './ops/accepted-orders';
+import { CONSOLE_NOT_BUILT } from './routes/console.route';
 import { API_ERRORS } from './errors';
 import type { StoredOrder } from './ports';
 import { fakeDeps, fakeQueries, KEYS, TEST_CONFIG } from './testing/fakes';
@@ -608,5 +613,146 @@ describe('market data', () => {
     await app.close();
     await start({ catalog: { lookup: () => undefined, list: () => [], version: () => undefined } });
     expectError(await app.inject('/v1/markets'), 'UNAVAILABLE');
+  });
+});
+
+describe('market summary', () => {
+  const NOW = 1_700_000_000_000;
+  const DAY = 24 * 3600_000;
+  const trade = (tradeId: string, price: string, quantity: string, executedAt: number) => ({
+    tradeId,
+    symbol: 'BTC-USDT',
+    price,
+    quantity,
+    takerSide: 'BUY' as const,
+    executedAt,
+  });
+
+  it('gives each market its last price and the exact quantity traded in the 24 hours before now', async () => {
+    // Newest first, as MySQL answers; the oldest is one millisecond outside the window.
+    const queries = fakeQueries({
+      trades: [
+        trade('shard-1-9', '65000.5', '0.1', NOW - 1_000),
+        trade('shard-1-8', '64999', '0.2', NOW - DAY),
+        trade('shard-1-7', '64000', '7', NOW - DAY - 1),
+      ],
+    });
+    await start({ queries });
+    const res = await app.inject('/v1/markets/summary');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      windowStart: NOW - DAY,
+      markets: [
+        {
+          symbol: 'BTC-USDT',
+          shardId: 'shard-1',
+          lastPrice: '65000.50',
+          lastTradeAt: NOW - 1_000,
+          volume24h: '0.3000',
+          trades24h: 2,
+        },
+        {
+          symbol: 'ETH-USDT',
+          shardId: 'shard-1',
+          lastPrice: null,
+          lastTradeAt: null,
+          volume24h: '0.0000',
+          trades24h: 0,
+        },
+      ],
+    });
+  });
+
+  it('reads MySQL at most once per cache period, and answers 503 while it cannot', async () => {
+    let now = NOW;
+    const queries = fakeQueries({ trades: [trade('shard-1-1', '1', '1', NOW)] });
+    let reads = 0;
+    const counted = { ...queries, tradeVolume: (s: string, since: number) => (reads++, queries.tradeVolume(s, since)) };
+    await start({ queries: counted, now: () => now });
+    await app.inject('/v1/markets/summary');
+    await app.inject('/v1/markets/summary');
+    expect(reads).toBe(2); // two markets, once
+    now += 2_000;
+    queries.fail(new Error('MySQL down'));
+    expectError(await app.inject('/v1/markets/summary'), 'UNAVAILABLE');
+    queries.fail(null);
+    expect((await app.inject('/v1/markets/summary')).json().markets[0].volume24h).toBe('1.0000');
+  });
+});
+
+describe('operations status', () => {
+  it('lists every shard from the status reader and the orders this gateway accepted, with their p99', async () => {
+    let now = 1_700_000_000_000;
+    const accepted = createAcceptedOrdersWindow({ now: () => now });
+    const shard = {
+      shardId: 'shard-1',
+      state: 'RUNNING' as const,
+      symbols: ['BTC-USDT'],
+      lastSeq: 12,
+      commandsPerSecond: 1.5,
+      inputLag: 0,
+      snapshot: { seq: 10, ageMs: 3_000 },
+      writer: { owner: 'node-a', live: true },
+      ready: true,
+      problems: [],
+    };
+    await start({ accepted, now: () => now, shardStatus: { read: async () => [shard] } });
+    for (let i = 0; i < 3; i++) {
+      const res = await app.inject({ method: 'POST', url: '/v1/orders', headers: alice, payload: limitOrder });
+      expect(res.statusCode).toBe(202);
+    }
+    // A refused order is not an accepted one.
+    await app.inject({ method: 'POST', url: '/v1/orders', headers: alice, payload: { ...limitOrder, price: '1.001' } });
+    now += 1_000;
+    const res = await app.inject('/v1/ops/status');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.shards).toEqual([shard]);
+    expect(body.gateway).toMatchObject({ acceptedPerSecond: 0.1, samples: 3, windowSeconds: 60 });
+    expect(body.gateway.p99LatencyMs).toBeGreaterThan(0);
+  });
+
+  it('answers 503 when the shard status cannot be read', async () => {
+    await start({
+      shardStatus: {
+        read: async () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    expectError(await app.inject('/v1/ops/status'), 'UNAVAILABLE');
+  });
+});
+
+describe('web console', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'console-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves the build at /, the page revalidated and its hashed assets cached for a year', async () => {
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>shardex</title>');
+    mkdirSync(path.join(dir, 'assets'));
+    writeFileSync(path.join(dir, 'assets', 'index-Bx3k9_Qa.js'), 'console.log(1)');
+    await start({ consoleDir: dir });
+    const page = await app.inject('/');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<title>shardex</title>');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const asset = await app.inject('/assets/index-Bx3k9_Qa.js');
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    // Only the build's files: anything else is still the API's JSON 404.
+    expectError(await app.inject('/assets/nope.js'), 'NOT_FOUND');
+    expect((await app.inject('/health')).statusCode).toBe(200);
+  });
+
+  it('says how to build the console when there is none, and the API still works', async () => {
+    await start({ consoleDir: path.join(dir, 'missing') });
+    const page = await app.inject('/');
+    expectError(page, 'NOT_FOUND');
+    expect(page.json().message).toBe(CONSOLE_NOT_BUILT);
+    expect((await app.inject('/v1/markets')).statusCode).toBe(200);
   });
 });

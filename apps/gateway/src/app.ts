@@ -2,15 +2,18 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { registerPrivateRoutes } from './auth';
 import type { GatewayConfig } from './config';
 import { API_ERRORS, ApiError } from './errors';
 import { frameworkErrors, registerErrorHandling } from './http-errors';
 import { createOrderIdGenerator, type OrderIdGenerator } from './order-ids';
 import { createOrderService } from './orders/order-service';
+import { type AcceptedOrdersWindow, createAcceptedOrdersWindow } from './ops/accepted-orders';
+import type { ShardStatusReader } from './ops/shard-status';
 import { createGatewayMetrics, type GatewayMetrics, registerRequestMetrics } from './plugins/metrics.plugin';
 import type { ClientOrders, CommandSender, InstrumentCatalog, KeyVerifier, MarketFeed, OrderQueries } from './ports';
+import { consoleRoutes } from './routes/console.route';
 import { marketRoutes } from './routes/markets.route';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.route';
 import { orderRoutes } from './routes/orders.route';
@@ -46,6 +49,12 @@ export interface GatewayDeps {
   checks?: Readonly<Record<string, ReadinessCheck>>;
   /** Registers more routes (the WebSocket stream) on the app. */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** Every shard's status for `/v1/ops/status`. */
+  shardStatus?: ShardStatusReader;
+  /** This gateway's accepted orders and their latency (a new 60 s window by default). */
+  accepted?: AcceptedOrdersWindow;
+  /** The built web console (dist/apps/console) served at `/`; undefined or missing: `/` says how to build it. */
+  consoleDir?: string;
 }
 
 class Overloaded extends ApiError {
@@ -74,6 +83,12 @@ export function buildApp(config: AppConfig, deps: GatewayDeps): FastifyInstance 
   });
   const metrics = deps.metrics ?? createGatewayMetrics({ defaults: false });
   const ids = deps.ids ?? createOrderIdGenerator();
+  const accepted = deps.accepted ?? createAcceptedOrdersWindow(deps.now ? { now: deps.now } : {});
+  const acceptedBy = new WeakMap<FastifyRequest, number>();
+  app.addHook('onResponse', async (request, reply) => {
+    const orders = acceptedBy.get(request);
+    if (orders !== undefined && orders > 0) accepted.record(orders, reply.elapsedTime);
+  });
   registerErrorHandling(app);
   registerValidation(app);
   registerRequestMetrics(app, metrics);
@@ -117,6 +132,9 @@ export function buildApp(config: AppConfig, deps: GatewayDeps): FastifyInstance 
     // Operations routes stay outside every rate limit; public data is limited per client address.
     opsRoutes(root, {
       metrics,
+      accepted,
+      ...(deps.shardStatus ? { shardStatus: deps.shardStatus } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
       checks: {
         kafka: () => (deps.sender.ready() ? null : 'the producer is not connected or its last send failed'),
         instruments: () => (deps.catalog.version() === undefined ? 'no instrument set loaded' : null),
@@ -132,7 +150,12 @@ export function buildApp(config: AppConfig, deps: GatewayDeps): FastifyInstance 
         errorResponseBuilder: (_request, ctx) =>
           new ApiError('RATE_LIMITED', `more than ${ctx.max} requests in ${ctx.after}; retry after it`),
       });
-      marketRoutes(open, { catalog: deps.catalog, feed: deps.feed, queries: deps.queries });
+      marketRoutes(open, {
+        catalog: deps.catalog,
+        feed: deps.feed,
+        queries: deps.queries,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
     });
     await registerPrivateRoutes(root, deps.verifier, async (scope) => {
       // After the key check (onRequest), before the body is parsed: per key, not per address.
@@ -144,9 +167,15 @@ export function buildApp(config: AppConfig, deps: GatewayDeps): FastifyInstance 
         errorResponseBuilder: (_request, ctx) =>
           new ApiError('RATE_LIMITED', `more than ${ctx.max} requests in ${ctx.after}; retry after it`),
       });
-      orderRoutes(scope, { orders, queries: deps.queries, catalog: deps.catalog });
+      orderRoutes(scope, {
+        orders,
+        queries: deps.queries,
+        catalog: deps.catalog,
+        onAccepted: (request, n) => acceptedBy.set(request, n),
+      });
     });
     if (deps.extraRoutes) await deps.extraRoutes(root);
+    await root.register(consoleRoutes, { dir: deps.consoleDir });
   });
   return app;
 }

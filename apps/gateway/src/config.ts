@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseBrokerList } from '@shardex/kafka';
 import { isDatabaseUrl } from '@shardex/db';
 import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
@@ -52,6 +53,13 @@ export interface GatewayConfig {
   readonly maxEventLoopDelayMs: number;
   /** SHUTDOWN_GRACE_MS: how long a shutdown waits for in-flight requests and produces; default 15,000 (> PRODUCE_TIMEOUT_MS). */
   readonly shutdownGraceMs: number;
+  /**
+   * CONSUMER_GROUP_PREFIX, as the shards read it (default `shardex-engine`): `/v1/ops/status` reads each shard's input
+   * lag from its group `<prefix>-<shardId>`.
+   */
+  readonly shardGroupPrefix: string;
+  /** CONSOLE_DIR: the web console's build served at `/`; default `../console` beside the bundle (dist/apps/console). */
+  readonly consoleDir: string;
 }
 
 const LEVELS: ReadonlyArray<GatewayConfig['logLevel']> = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -102,6 +110,9 @@ export function loadConfig(
     throw new ConfigError(
       `SHUTDOWN_GRACE_MS (${shutdownGraceMs}) must be larger than PRODUCE_TIMEOUT_MS (${produceTimeoutMs})`,
     );
+  const shardGroupPrefix = env['CONSUMER_GROUP_PREFIX'] || 'shardex-engine';
+  if (!/^[A-Za-z0-9._-]{1,120}$/.test(shardGroupPrefix))
+    throw new ConfigError(`CONSUMER_GROUP_PREFIX must be 1-120 of A-Z a-z 0-9 . _ -, got "${shardGroupPrefix}"`);
   return Object.freeze({
     host: env['HOST'] ?? '127.0.0.1',
     port: parsePort('PORT', env['PORT'], 8080),
@@ -126,5 +137,8 @@ export function loadConfig(
     maxClockSkewMs: int(env, 'MAX_CLOCK_SKEW_MS', 5_000, 100, 30_000),
     maxEventLoopDelayMs: int(env, 'MAX_EVENT_LOOP_DELAY_MS', 500, 10, 60_000),
     shutdownGraceMs,
+    shardGroupPrefix,
+    // The bundle runs from dist/apps/gateway/main.js; the console builds to dist/apps/console.
+    consoleDir: env['CONSOLE_DIR'] || path.join(__dirname, '..', 'console'),
   });
 }

@@ -54,6 +54,8 @@ export interface OrderQueries {
     query: { symbol?: string; limit: number; cursor?: string },
   ): Promise<{ fills: StoredFill[]; nextCursor: string | null }>;
   recentTrades(symbol: string, limit: number): Promise<StoredTrade[]>;
+  /** Quantity (exact decimal string) and count of the symbol's trades executed at or after `sinceMs`. */
+  tradeVolume(symbol: string, sinceMs: number): Promise<{ quantity: string; trades: number }>;
 }
 
 /** The shard's outcome for one order, from its output topic. */

@@ -7,6 +7,7 @@ import {
   createInstrumentRegistry,
   createOrderQueries,
   migrateLatest,
+  readShardHealth,
 } from '@shardex/db';
 import { createKafkaProducer } from '@shardex/kafka';
 import { createOrderRouter } from '@shardex/order-router';
@@ -14,11 +15,13 @@ import type { FastifyInstance } from 'fastify';
 import { createClientOrderBatcher } from './adapters/client-order-batcher';
 import { createClockGuard } from './adapters/clock-guard';
 import { createCommandSender } from './adapters/command-sender';
+import { createGroupLagReader } from './adapters/group-lag';
 import { createInstrumentCatalog } from './adapters/instrument-catalog';
 import { feedPort } from './adapters/market-feed';
 import { buildApp } from './app';
 import type { GatewayConfig } from './config';
 import { createMarketDataFeed } from './market-data';
+import { createShardStatusReader } from './ops/shard-status';
 import { createGatewayMetrics } from './plugins/metrics.plugin';
 import { streamRoutes } from './routes/stream.route';
 
@@ -118,6 +121,18 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     purge.unref();
     closers.push(async () => clearInterval(purge));
 
+    const lag = createGroupLagReader({
+      kafka: { brokers: [...config.kafkaBrokers], clientId: 'shardex-gateway-ops', logger: log, retries: 1 },
+      shards: config.shardMap.shards,
+      groupPrefix: config.shardGroupPrefix,
+    });
+    closers.push(() => lag.close());
+    const shardStatus = createShardStatusReader({
+      activity: () => feed.shards(),
+      health: (shardId) => readShardHealth(db, shardId),
+      inputLag: (shardId) => lag.inputLag(shardId),
+    });
+
     const verifier = createApiKeyVerifier(createApiKeyStore(db), { ttlMs: config.apiKeyCacheTtlMs });
     const queries = createOrderQueries(db);
     const app = buildApp(config, {
@@ -128,6 +143,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       feed: feedPort(feed),
       verifier,
       metrics,
+      shardStatus,
+      consoleDir: config.consoleDir,
       refuseOrders: () => clock.refusal(),
       checks: {
         mysql: async () => {

@@ -301,3 +301,100 @@ export const publicTradesSchema = {
   required: ['trades'],
   properties: { trades: { type: 'array', items: publicTradeSchema } },
 } as const;
+
+/** `GET /v1/markets/summary`: per market, its last trade and its traded quantity over a rolling 24-hour window. */
+export const marketSummarySchema = {
+  type: 'object',
+  required: ['windowStart', 'markets'],
+  properties: {
+    windowStart: { ...epochMs, description: 'Start of the 24-hour window the volumes cover (epoch ms).' },
+    markets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['symbol', 'shardId', 'lastPrice', 'lastTradeAt', 'volume24h', 'trades24h'],
+        properties: {
+          symbol,
+          shardId: { type: 'string' },
+          lastPrice: { ...amount, nullable: true, description: 'Price of the latest trade; null before any.' },
+          lastTradeAt: { ...epochMs, nullable: true },
+          volume24h: { ...amount, description: 'Base quantity traded since windowStart (exact decimal sum).' },
+          trades24h: { type: 'integer', description: 'Trades executed since windowStart.' },
+        },
+      },
+    },
+  },
+} as const;
+
+const nullableInteger = { type: 'integer', nullable: true } as const;
+
+/** `GET /v1/ops/status`: every shard's state and progress, and this gateway's own order intake. */
+export const opsStatusSchema = {
+  type: 'object',
+  required: ['at', 'gateway', 'shards'],
+  properties: {
+    at: { ...epochMs, description: 'When the answer was put together.' },
+    gateway: {
+      type: 'object',
+      required: ['acceptedPerSecond', 'p99LatencyMs', 'samples', 'windowSeconds'],
+      properties: {
+        acceptedPerSecond: {
+          type: 'number',
+          description: 'Orders this gateway accepted per second over the window.',
+        },
+        p99LatencyMs: {
+          type: 'number',
+          nullable: true,
+          description: '99th percentile of the time to answer those place requests, ms (null: none in the window).',
+        },
+        samples: { type: 'integer' },
+        windowSeconds: { type: 'integer' },
+      },
+    },
+    shards: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [
+          'shardId',
+          'state',
+          'symbols',
+          'lastSeq',
+          'commandsPerSecond',
+          'inputLag',
+          'snapshot',
+          'writer',
+          'ready',
+          'problems',
+        ],
+        properties: {
+          shardId: { type: 'string' },
+          state: {
+            type: 'string',
+            nullable: true,
+            enum: ['NEW', 'INITIALIZED', 'RUNNING', 'STOPPED', null],
+            description: 'From the latest ENGINE_STATE the gateway read; null when none was in reach.',
+          },
+          symbols: { type: 'array', nullable: true, items: { type: 'string' } },
+          lastSeq: nullableInteger,
+          commandsPerSecond: { type: 'number', description: 'Commands applied per second over the last 10 s.' },
+          inputLag: { ...nullableInteger, description: 'Input records its consumer group has not committed.' },
+          snapshot: {
+            type: 'object',
+            nullable: true,
+            required: ['seq', 'ageMs'],
+            properties: { seq: { type: 'integer' }, ageMs: { type: 'integer' } },
+          },
+          writer: {
+            type: 'object',
+            nullable: true,
+            required: ['owner', 'live'],
+            properties: { owner: { type: 'string' }, live: { type: 'boolean' } },
+          },
+          ready: { type: 'boolean', description: 'RUNNING with a live writer lease.' },
+          problems: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;

@@ -46,6 +46,7 @@ export type {
   OrderQueries,
   OrderQueriesOptions,
   PublicTrade,
+  TradeVolume,
 } from './order-queries';
 export {
   API_KEYS_TABLE,

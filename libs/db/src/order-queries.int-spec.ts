@@ -457,6 +457,16 @@ describe('order queries (real MySQL/MariaDB)', () => {
         });
     });
 
+    it("sums a symbol's traded quantity exactly over a window that starts at sinceMs", async () => {
+      const q = createOrderQueries(db);
+      expect(await q.tradeVolume('BTC-USDT', E2)).toEqual({ quantity: '5.25', trades: 2 });
+      expect(await q.tradeVolume('BTC-USDT', E2 + 1)).toEqual({ quantity: '0.25', trades: 1 });
+      expect(await q.tradeVolume('BTC-USDT', E1)).toEqual({ quantity: '6.5', trades: 7 });
+      expect(await q.tradeVolume('ETH-USDT', E0)).toEqual({ quantity: '0.5', trades: 2 });
+      expect(await q.tradeVolume('ETH-USDT', E1 + 1)).toEqual({ quantity: '0', trades: 0 });
+      expect(await q.tradeVolume('SOL-USDT', E0)).toEqual({ quantity: '0', trades: 0 });
+    });
+
     it("lists a symbol's latest trades without any order or user id", async () => {
       const q = createOrderQueries(db);
       const latest = await q.recentTrades('BTC-USDT', 4);

@@ -128,6 +128,17 @@ describe('order queries: input checks before any query', () => {
     expect(calls).toEqual([]);
   });
 
+  it.each([
+    ['a lower-case symbol', 'btc-usdt', Date.UTC(2026, 0, 1)],
+    ['a time that is not an integer', 'BTC-USDT', 1.5],
+    ['a time past DATETIME', 'BTC-USDT', Date.UTC(10000, 0, 1)],
+    ['a time that is not a number', 'BTC-USDT', '2026-01-01'],
+  ])('tradeVolume refuses %s', async (_, symbol, since) => {
+    const { q, calls } = queries();
+    await expect(q.tradeVolume(symbol, since as number)).rejects.toThrow(invalidCode);
+    expect(calls).toEqual([]);
+  });
+
   it('goes as far as the query with the limits themselves and every status', async () => {
     const { q, calls } = queries();
     const statuses = ['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'] as const;

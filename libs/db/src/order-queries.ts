@@ -102,6 +102,17 @@ export interface OrderQueries {
   listFills(userId: string, options?: FillListOptions): Promise<FillPage>;
   /** The symbol's latest trades, newest first. */
   recentTrades(symbol: string, limit?: number): Promise<PublicTrade[]>;
+  /**
+   * The quantity traded on a symbol and the number of trades executed at or after `sinceMs` (epoch ms): a rolling
+   * window's volume, summed by the server in DECIMAL (exact).
+   */
+  tradeVolume(symbol: string, sinceMs: number): Promise<TradeVolume>;
+}
+
+export interface TradeVolume {
+  /** Sum of the trades' quantities, a decimal string ('0' when none). */
+  quantity: string;
+  trades: number;
 }
 
 export interface OrderQueriesOptions {
@@ -498,6 +509,18 @@ export function createOrderQueries(
         .orderBy([...TRADES_NEWEST_FIRST])
         .limit(n)) as PublicTradeDbRow[];
       return rows.map(toPublicTrade);
+    },
+
+    async tradeVolume(symbol, sinceMs) {
+      const sym = checkSymbol(symbol);
+      if (!isTime(sinceMs)) throw invalid('sinceMs must be an epoch time in ms within DATETIME range');
+      // The symbol index's range (symbol, executed_at ≥ since); SUM over DECIMAL(36,18) stays exact on the server.
+      const row = (await db(TRADES_TABLE)
+        .where('symbol', sym)
+        .where('executed_at', '>=', utcDatetime(sinceMs))
+        .first(db.raw('COALESCE(SUM(quantity), 0) AS quantity'), db.raw('COUNT(*) AS trades'))) as
+        { quantity: string | number; trades: string | number } | undefined;
+      return { quantity: trimDecimal(String(row?.quantity ?? '0')), trades: Number(row?.trades ?? 0) };
     },
   };
 }

@@ -14,3 +14,4 @@ export type { HubListener } from './subscription-hub';
 export type { EventConsumerPort } from './event-consumer.port';
 export { MARKET_DATA_ERROR_CODES, MarketDataError } from './errors';
 export type { MarketDataErrorCode } from './errors';
+export type { ShardActivityView } from './shard-activity';

@@ -12,6 +12,7 @@ import { MarketDataError } from './errors';
 import type { EventConsumerPort } from './event-consumer.port';
 import { type DepthSnapshot, MarketState, type PublicTrade } from './market-state';
 import { type OrderOutcome, OrderTracker, type WaitOptions } from './order-tracker';
+import { ShardActivity, type ShardActivityView } from './shard-activity';
 import {
   createSubscriptionHub,
   depthChannel,
@@ -57,6 +58,8 @@ export interface MarketDataFeedOptions {
   /** Most `waitForOrder` calls pending at once. Default 10,000. */
   maxPendingWaiters?: number;
   logger?: Logger;
+  /** The clock of the commands/s windows; default Date.now. */
+  now?: () => number;
 }
 
 export interface MarketDataStats {
@@ -99,6 +102,8 @@ export interface MarketDataFeed {
    * (retriable: do not produce) or MD_ERR_STOPPED; the promise itself never rejects — see OrderTracker.
    */
   waitForOrder(orderId: string, timeoutMs: number, options?: WaitOptions): Promise<OrderOutcome | undefined>;
+  /** Every shard's lifecycle state, symbols, last seq and commands/s, as its output topic tells them. */
+  shards(): ShardActivityView[];
   stats(): MarketDataStats;
 }
 
@@ -138,6 +143,7 @@ export function createMarketDataFeed({
   tradesPerSymbol = 200,
   maxPendingWaiters = 10_000,
   logger = silentLogger,
+  now = Date.now,
 }: MarketDataFeedOptions): MarketDataFeed {
   if (!Array.isArray(shards) || shards.length === 0)
     throw new MarketDataError('MD_ERR_CONFIG', 'shards must list at least one shard');
@@ -159,6 +165,7 @@ export function createMarketDataFeed({
 
   const state = new MarketState({ tradesPerSymbol });
   const tracker = new OrderTracker({ maxPendingWaiters });
+  const activity = new ShardActivity({ shardIds: shards.map((s) => s.shardId) });
   const hub: SubscriptionHub = createSubscriptionHub({
     onListenerError: (err, channel) => logger.warn({ err, channel }, 'a market-data listener threw'),
   });
@@ -260,8 +267,10 @@ export function createMarketDataFeed({
     }
     highSeq.set(seqKey, e.seq);
     counters.events++;
+    const live = BigInt(m.offset) >= (liveFrom.get(key) ?? 0n);
+    activity.onEvent(key, e, live, now());
     try {
-      apply(key, e, BigInt(m.offset) >= (liveFrom.get(key) ?? 0n));
+      apply(key, e, live);
     } catch (err) {
       // The codec checks the envelope only; a payload our engine would never write must cost one event, not the
       // feed (this is a read-only cache: nothing durable depends on it, and the next DEPTH repairs the book).
@@ -407,6 +416,7 @@ export function createMarketDataFeed({
       if (lifecycle === 'stopped') throw new MarketDataError('MD_ERR_STOPPED', 'the feed is stopped');
       return tracker.wait(orderId, timeoutMs, options);
     },
+    shards: () => activity.view(now()),
     stats: () => ({
       ...counters,
       waitersPending: tracker.pending,

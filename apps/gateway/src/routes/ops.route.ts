@@ -1,4 +1,8 @@
+import { apiErrorSchema, opsStatusSchema } from '@shardex/contracts';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors';
+import type { AcceptedOrdersWindow } from '../ops/accepted-orders';
+import type { ShardStatusReader } from '../ops/shard-status';
 import type { GatewayMetrics } from '../plugins/metrics.plugin';
 
 /** A readiness check: resolves to null when fine, or to what is wrong. */
@@ -16,10 +20,22 @@ const statusSchema = {
 // Operations endpoints answer even when the gateway sheds load: they are how an operator sees why.
 const config = { pressureHandler: () => null };
 
-/** `/health` (the process answers), `/ready` (it can take orders) and `/metrics` (Prometheus). */
+export interface OpsRoutesOptions {
+  checks: Readonly<Record<string, ReadinessCheck>>;
+  metrics: GatewayMetrics;
+  accepted: AcceptedOrdersWindow;
+  /** Every shard's status; without it `/v1/ops/status` lists no shards. */
+  shardStatus?: ShardStatusReader;
+  now?: () => number;
+}
+
+/**
+ * `/health` (the process answers), `/ready` (it can take orders), `/metrics` (Prometheus) and `/v1/ops/status`
+ * (the shards and this gateway's intake, for the console's operations view).
+ */
 export function opsRoutes(
   app: FastifyInstance,
-  { checks, metrics }: { checks: Readonly<Record<string, ReadinessCheck>>; metrics: GatewayMetrics },
+  { checks, metrics, accepted, shardStatus, now = Date.now }: OpsRoutesOptions,
 ) {
   app.get(
     '/health',
@@ -60,4 +76,31 @@ export function opsRoutes(
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
+
+  app.get(
+    '/v1/ops/status',
+    {
+      config,
+      schema: {
+        tags: ['operations'],
+        summary:
+          'Every shard’s state, symbols, commands/s, input lag, last seq and snapshot age; this gateway’s intake',
+        description:
+          'Shard state, symbols, last seq and commands/s come from the shards’ output topics as this gateway reads ' +
+          'them; snapshot and writer lease from MySQL; input lag from the shards’ consumer groups — the sources of ' +
+          '`orchestrator status`. A source that cannot be read leaves its fields null and says why in `problems`. ' +
+          'The gateway figures cover the orders it accepted itself over the last 60 s.',
+        response: { 200: opsStatusSchema, '5xx': apiErrorSchema },
+      },
+    },
+    async () => {
+      let shards;
+      try {
+        shards = shardStatus ? await shardStatus.read() : [];
+      } catch (err) {
+        throw new ApiError('UNAVAILABLE', `shard status cannot be read: ${(err as Error).message}`);
+      }
+      return { at: now(), gateway: accepted.view(), shards };
+    },
+  );
 }

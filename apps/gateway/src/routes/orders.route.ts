@@ -60,7 +60,14 @@ export function orderRoutes(
     orders,
     queries,
     catalog,
-  }: { orders: OrderService; queries: OrderQueries; catalog: Pick<InstrumentCatalog, 'lookup'> },
+    onAccepted = () => undefined,
+  }: {
+    orders: OrderService;
+    queries: OrderQueries;
+    catalog: Pick<InstrumentCatalog, 'lookup'>;
+    /** Told how many orders a request had accepted (Kafka has them), before the answer is sent. */
+    onAccepted?: (request: FastifyRequest, orders: number) => void;
+  },
 ) {
   const orderView = (o: StoredOrder) => toOrderView(scaled(catalog, o, ['price'], ['quantity', 'filledQuantity']));
   const fillView = (f: StoredFill) => toFillView(scaled(catalog, f, ['price'], ['quantity']));
@@ -82,6 +89,7 @@ export function orderRoutes(
     },
     async (request, reply) => {
       const out = await orders.place(principal(request), request.body);
+      if (out.statusCode === 201 || out.statusCode === 202) onAccepted(request, 1);
       return reply.code(out.statusCode).send(out.body);
     },
   );
@@ -100,7 +108,11 @@ export function orderRoutes(
         response: { 200: batchOrdersResponseSchema, ...errors },
       },
     },
-    async (request) => ({ results: await orders.placeBatch(principal(request), request.body.orders) }),
+    async (request) => {
+      const results = await orders.placeBatch(principal(request), request.body.orders);
+      onAccepted(request, results.filter((r) => r.statusCode === 202).length);
+      return { results };
+    },
   );
 
   app.delete<{ Params: { orderId: string } }>(

@@ -167,8 +167,26 @@ export function fakeQueries({
       if (broken) throw broken;
       return trades.filter((t) => t.symbol === symbol).slice(0, limit);
     },
+    async tradeVolume(symbol, sinceMs) {
+      if (broken) throw broken;
+      const inWindow = trades.filter((t) => t.symbol === symbol && t.executedAt >= sinceMs);
+      return { quantity: sumDecimals(inWindow.map((t) => t.quantity)), trades: inWindow.length };
+    },
   };
   return queries;
+}
+
+/** Exact sum of plain decimal strings (as MySQL's DECIMAL SUM is), shortest text. */
+function sumDecimals(values: readonly string[]): string {
+  const SCALE = 18;
+  let total = 0n;
+  for (const v of values) {
+    const [whole = '0', fraction = ''] = v.split('.');
+    total += BigInt(whole + fraction.padEnd(SCALE, '0'));
+  }
+  const digits = total.toString().padStart(SCALE + 1, '0');
+  const fraction = digits.slice(-SCALE).replace(/0+$/, '');
+  return fraction ? `${digits.slice(0, -SCALE)}.${fraction}` : digits.slice(0, -SCALE);
 }
 
 export function fakeFeed() {

@@ -1,0 +1,51 @@
+import { createKafkaClient, type KafkaClientOptions } from '@shardex/kafka';
+import type { ShardInfo } from '@shardex/order-router';
+
+export interface GroupLagReader {
+  /** Records of the shard's input topic its consumer group (`<prefix>-<shardId>`) has not committed. */
+  inputLag(shardId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The input lag `orchestrator status` reports — high watermarks minus the committed offsets of the shard's group —
+ * through one admin connection kept for the gateway's life (connected on first use, again after a failure).
+ */
+export function createGroupLagReader({
+  kafka,
+  shards,
+  groupPrefix,
+}: {
+  kafka: KafkaClientOptions;
+  shards: readonly ShardInfo[];
+  groupPrefix: string;
+}): GroupLagReader {
+  const admin = createKafkaClient(kafka).admin();
+  let connected: Promise<void> | undefined;
+  const topicOf = new Map(shards.map((s) => [s.shardId, s.kafkaInputTopic]));
+  return {
+    async inputLag(shardId) {
+      const topic = topicOf.get(shardId);
+      if (topic === undefined) throw new Error(`no shard ${shardId} in the shard map`);
+      connected ??= admin.connect().catch((err: unknown) => {
+        connected = undefined;
+        throw err;
+      });
+      await connected;
+      const [[group], end] = await Promise.all([
+        admin.fetchOffsets({ groupId: `${groupPrefix}-${shardId}`, topics: [topic] }),
+        admin.fetchTopicOffsets(topic),
+      ]);
+      const committed = new Map((group?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      let lag = 0;
+      for (const p of end) {
+        const c = committed.get(p.partition) ?? -1;
+        lag += Number(p.high) - (c < 0 ? 0 : c);
+      }
+      return lag;
+    },
+    async close() {
+      if (connected) await admin.disconnect();
+    },
+  };
+}
