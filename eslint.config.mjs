@@ -33,6 +33,8 @@ const scopes = [
   { sourceTag: 'scope:matching-engine', onlyDependOnLibsWithTags: ['scope:matching-engine', 'scope:shared'] },
   { sourceTag: 'scope:orchestrator', onlyDependOnLibsWithTags: ['scope:orchestrator', 'scope:shared'] },
   { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['scope:system', 'scope:shared'] },
+  // The web console runs in browsers: it talks to the gateway over HTTP only and shares no code with it.
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:console', 'scope:shared'] },
 ];
 // Tests of any project may also use the testing helpers (real-infra harness, builders, fakes).
 const inTests = layers.map((c) =>

@@ -1,0 +1,42 @@
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  type IChartApi,
+  type ISeriesApi,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import { type Candle, toChartBar } from '../lib/candles';
+
+/** The candle chart of the selected symbol (lightweight-charts; numbers for plotting only). */
+export class PriceChart {
+  private readonly chart: IChartApi;
+  private readonly series: ISeriesApi<'Candlestick'>;
+
+  constructor(container: HTMLElement) {
+    this.chart = createChart(container, {
+      autoSize: true,
+      layout: { background: { type: ColorType.Solid, color: '#171b21' }, textColor: '#8893a2' },
+      grid: { vertLines: { color: '#222831' }, horzLines: { color: '#222831' } },
+      timeScale: { timeVisible: true, secondsVisible: false },
+      rightPriceScale: { borderColor: '#262c35' },
+    });
+    this.series = this.chart.addSeries(CandlestickSeries, {
+      upColor: '#2ebd85',
+      downColor: '#f0616d',
+      wickUpColor: '#2ebd85',
+      wickDownColor: '#f0616d',
+      borderVisible: false,
+    });
+  }
+
+  /** The tick size sets the axis' precision: "0.01" → 2 decimals. */
+  setTick(tickSize: string): void {
+    const decimals = tickSize.includes('.') ? (tickSize.split('.')[1] ?? '').length : 0;
+    this.series.applyOptions({ priceFormat: { type: 'price', precision: decimals, minMove: Number(tickSize) } });
+  }
+
+  show(candles: readonly Candle[]): void {
+    this.series.setData(candles.map((c) => ({ ...toChartBar(c), time: c.time as UTCTimestamp })));
+  }
+}
