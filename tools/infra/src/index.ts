@@ -8,3 +8,6 @@ export { startEphemeralKafka, sweepEphemeralKafka } from './ephemeral-kafka';
 export type { EphemeralKafka, EphemeralKafkaOptions, SweptKafka } from './ephemeral-kafka';
 export { startEphemeralMariaDb, sweepEphemeralMariaDb } from './ephemeral-mariadb';
 export type { EphemeralMariaDb, EphemeralMariaDbOptions, SweptMariaDb } from './ephemeral-mariadb';
+export { aptInstall } from './apt';
+export { which } from './proc';
+export type { Log } from './proc';
