@@ -97,10 +97,10 @@ local_up() {
   step "MariaDB and Kafka (tools/infra, profile \"stack\"; installed on first use)"
   eval "$(node tools/infra/bin/infra.cjs up --profile stack)"
   local mysql_url="${MYSQL_URL}shardex"
-  step "build the gateway, the matching engine and the orchestrator" "$run_dir/build.log"
-  NX_DAEMON=false NX_TUI=false npx nx run-many -t build -p gateway matching-engine orchestrator \
+  step "build the gateway, the matching engine, the orchestrator and the web console" "$run_dir/build.log"
+  NX_DAEMON=false NX_TUI=false npx nx run-many -t build -p gateway matching-engine orchestrator console \
     --outputStyle=static >"$run_dir/build.log" 2>&1
-  echo "  dist/apps/{gateway,matching-engine,orchestrator}/main.js"
+  echo "  dist/apps/{gateway,matching-engine,orchestrator}/main.js, dist/apps/console/"
   orchestrator() { KAFKA_BROKERS="$KAFKA_BROKERS" MYSQL_URL="$mysql_url" node dist/apps/orchestrator/main.js "$@"; }
 
   step "topics of both shards (orchestrator topics create)"
@@ -171,6 +171,7 @@ summary() { # mysql logs
   cat <<EOF
 
 shardex is up ($mode):
+  web console    $base/   (paste the demo API key below into its "API key" field to trade)
   API            $base/v1   (OpenAPI docs: $base/docs)
   WebSocket      ws://127.0.0.1:$GATEWAY_PORT/v1/stream
   metrics        $base/metrics (gateway)$([ "$mode" = local ] && echo ", http://127.0.0.1:9464/metrics and :9465/metrics (shards)")

@@ -147,8 +147,10 @@ function productionSources(): string[] {
         files.push(p);
     }
   };
-  for (const dir of ['apps', 'libs'])
-    for (const project of readdirSync(rootPath(dir)))
-      if (project !== 'testing') walk(rootPath(`${dir}/${project}/src`));
+  // The apps the image runs as Node.js bundles; the console is bundled whole by Vite for browsers and the system
+  // tests are no bundle, so neither leaves anything to node_modules at run time.
+  const bundled = new Set([...buildOutputs().values()].map((o) => o.main.split('/')[2]));
+  for (const project of readdirSync(rootPath('apps'))) if (bundled.has(project)) walk(rootPath(`apps/${project}/src`));
+  for (const project of readdirSync(rootPath('libs'))) if (project !== 'testing') walk(rootPath(`libs/${project}/src`));
   return files;
 }
