@@ -3,7 +3,7 @@ import { formatApiError } from './lib/api-error';
 import { type ApiResult, callApi } from './lib/api';
 import { buildLadder, type LadderRow } from './lib/book';
 import { buildCandles, type TimedTrade } from './lib/candles';
-import { DepthSync } from './lib/depth-sync';
+import { BookFeed } from './lib/book-feed';
 import { MarketStream } from './lib/stream';
 import type {
   Depth,
@@ -13,7 +13,6 @@ import type {
   OpsStatus,
   OrderView,
   PublicTrade,
-  StreamDepth,
   StreamTrade,
 } from './lib/types';
 import { PriceChart } from './ui/chart';
@@ -34,23 +33,34 @@ const state = {
   symbol: undefined as string | undefined,
   trades: [] as TapeTrade[],
   apiKey: sessionStorage.getItem(KEY_STORAGE) ?? undefined,
-  resyncs: 0,
 };
-const sync = new DepthSync();
 const chart = new PriceChart($('chart'));
+const book = new BookFeed({
+  async fetchSnapshot(symbol) {
+    const res = await callApi<Depth>('GET', `/v1/markets/${encodeURIComponent(symbol)}/depth?levels=${DEPTH_LEVELS}`);
+    return res.ok ? res.body : undefined;
+  },
+  resubscribe(symbol) {
+    stream.resubscribe([`depth:${symbol}`]);
+  },
+  show(bids, asks, seq) {
+    renderLadder(bids, asks);
+    setText('book-seq', `seq ${seq}${book.resyncs ? ` · ${book.resyncs} re-sync${book.resyncs > 1 ? 's' : ''}` : ''}`);
+  },
+});
 
 const stream = new MarketStream(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/stream`, {
   onOpen() {
     setConnection('live', 'live');
     // Whatever happened while away is unknown: the book and the tape are fetched again.
-    void resync();
+    if (state.symbol) void book.start(state.symbol);
+    void loadTrades();
   },
   onClose() {
     setConnection('down', 'reconnecting…');
   },
   onDepth(channel, data) {
-    if (channel !== `depth:${state.symbol}`) return;
-    onStreamDepth(data);
+    if (channel === `depth:${state.symbol}`) book.onMessage(data);
   },
   onTrade(channel, data) {
     if (channel !== `trades:${state.symbol}`) return;
@@ -127,67 +137,35 @@ function select(symbol: string): void {
   renderTape();
   chart.show([]);
   stream.setChannels([`depth:${symbol}`, `trades:${symbol}`]);
-  void resync();
+  void book.start(symbol);
+  void loadTrades();
   scheduleMine();
 }
 
 // ---- depth and trades, with gap detection ----
 
-let resyncing: Promise<void> | undefined;
-
-/** REST snapshot of the book and the latest trades; the stream's messages after it build on them. */
-function resync(): Promise<void> {
-  resyncing ??= (async () => {
-    const symbol = state.symbol;
-    if (!symbol) return;
-    sync.reset(undefined);
-    const [depth, trades] = await Promise.all([
-      callApi<Depth>('GET', `/v1/markets/${encodeURIComponent(symbol)}/depth?levels=${DEPTH_LEVELS}`),
-      callApi<{ trades: PublicTrade[] }>(
-        'GET',
-        `/v1/markets/${encodeURIComponent(symbol)}/trades?limit=${TRADES_KEPT}`,
-      ),
-    ]);
-    if (symbol !== state.symbol) return;
-    if (depth.ok && sync.offerSnapshot(depth.body.seq)) {
-      renderLadder(depth.body.bids, depth.body.asks);
-      setText('book-seq', `seq ${depth.body.seq}`);
-    }
-    if (trades.ok) {
-      const rest = trades.body.trades.map((t): TapeTrade => ({
-        tradeId: t.tradeId,
-        price: t.price,
-        quantity: t.quantity,
-        time: t.executedAt,
-        side: t.takerSide,
-      }));
-      // Trades that came on the stream while the page was being fetched stay (their ids dedupe against it).
-      const known = new Set(rest.map((t) => t.tradeId));
-      state.trades = [...state.trades.filter((t) => !known.has(t.tradeId)), ...rest]
-        .sort((a, b) => b.time - a.time)
-        .slice(0, TRADES_KEPT);
-      renderTape();
-      renderChart();
-    }
-  })().finally(() => {
-    resyncing = undefined;
-  });
-  return resyncing;
-}
-
-function onStreamDepth(d: StreamDepth): void {
-  const verdict = sync.onMessage(d.U, d.u);
-  if (verdict === 'apply') {
-    renderLadder(d.bids, d.asks);
-    setText(
-      'book-seq',
-      `seq ${d.u}${state.resyncs ? ` · ${state.resyncs} re-sync${state.resyncs > 1 ? 's' : ''}` : ''}`,
-    );
-  } else if (verdict === 'gap') {
-    state.resyncs++;
-    if (state.symbol) stream.resubscribe([`depth:${state.symbol}`]);
-    void resync();
-  }
+/** The latest trades from REST (with their stored execution times); stream trades since are kept. */
+async function loadTrades(): Promise<void> {
+  const symbol = state.symbol;
+  if (!symbol) return;
+  const res = await callApi<{ trades: PublicTrade[] }>(
+    'GET',
+    `/v1/markets/${encodeURIComponent(symbol)}/trades?limit=${TRADES_KEPT}`,
+  );
+  if (symbol !== state.symbol || !res.ok) return;
+  const rest = res.body.trades.map((t): TapeTrade => ({
+    tradeId: t.tradeId,
+    price: t.price,
+    quantity: t.quantity,
+    time: t.executedAt,
+    side: t.takerSide,
+  }));
+  const known = new Set(rest.map((t) => t.tradeId));
+  state.trades = [...state.trades.filter((t) => !known.has(t.tradeId)), ...rest]
+    .sort((a, b) => b.time - a.time)
+    .slice(0, TRADES_KEPT);
+  renderTape();
+  renderChart();
 }
 
 function onStreamTrade(t: StreamTrade): void {

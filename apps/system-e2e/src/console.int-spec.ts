@@ -150,6 +150,54 @@ describe('web console', () => {
     await eventually('the market row', async () => (await rows(`#market-rows`))[0], [A, '101.50', '0.40 CCC']);
   });
 
+  it('notices a missed depth message and re-syncs the book from the REST snapshot', async () => {
+    const { page } = browser;
+    // Between the page and the gateway: drops one depth message of A when armed, forwards everything else.
+    let dropNext = false;
+    let dropped = 0;
+    await page.routeWebSocket(/\/v1\/stream$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        if (dropNext && typeof m === 'string' && m.includes(`"channel":"depth:${A}"`)) {
+          dropNext = false;
+          dropped++;
+          return;
+        }
+        ws.send(m);
+      });
+      ws.onMessage((m) => server.send(m));
+    });
+    await page.reload();
+    await eventually('the live stream', () => text('#conn'), 'live');
+    await eventually('the book', async () => (await rows('#bids')).map((r) => r[0]), ['100.00', '99.50']);
+
+    dropNext = true;
+    const placed: string[] = [];
+    for (const price of ['99.00', '98.50']) {
+      const res = await api('POST', '/v1/orders', 'bob', {
+        symbol: A,
+        side: 'buy',
+        type: 'limit',
+        price,
+        quantity: '0.10',
+      });
+      expect(res.status).toBe(202);
+      placed.push(res.body['orderId'] as string);
+      await until('the depth to move', async () => {
+        const d = (await api('GET', `/v1/markets/${A}/depth`, null)).body as { bids: string[][] };
+        return d.bids.some((b) => b[0] === price);
+      });
+    }
+    expect(dropped).toBe(1);
+    // The message after the dropped one skips a seq: the page re-syncs, and shows the API's book and seq.
+    const d = (await api('GET', `/v1/markets/${A}/depth`, null)).body as { bids: string[][]; seq: number };
+    await eventually('the re-synced book', async () => (await rows('#bids')).map((r) => r.slice(0, 2)), d.bids);
+    await eventually('the re-sync count', () => text('#book-seq'), `seq ${d.seq} · 1 re-sync`);
+
+    for (const orderId of placed) expect((await api('DELETE', `/v1/orders/${orderId}`, 'bob')).status).toBe(202);
+    await eventually('the book without them', async () => (await rows('#bids')).map((r) => r[0]), ['100.00', '99.50']);
+  });
+
   it('places an order from the page, shows it open, cancels it, and shows API errors as the API gives them', async () => {
     const { page } = browser;
     await page.setViewportSize({ width: 390, height: 844 });

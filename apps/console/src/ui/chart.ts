@@ -18,7 +18,7 @@ export class PriceChart {
       autoSize: true,
       layout: { background: { type: ColorType.Solid, color: '#171b21' }, textColor: '#8893a2' },
       grid: { vertLines: { color: '#222831' }, horzLines: { color: '#222831' } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4 },
       rightPriceScale: { borderColor: '#262c35' },
     });
     this.series = this.chart.addSeries(CandlestickSeries, {
