@@ -75,6 +75,26 @@ describe('createMarketDataFeed', () => {
     expect(feed.stats()).toMatchObject({ events: 5, duplicates: 0, ready: true });
   });
 
+  it("tells each shard's state, symbols and last seq from its output, and counts live commands only", async () => {
+    let now = 1_700_000_000_000;
+    consumer.append(OUT1, 0, s1.engineState('RUNNING', 'INITIALIZED', ['BTC-USDT'], 'start-1'));
+    consumer.append(OUT1, 0, s1.accepted({ orderId: 'old' }));
+    feed = createMarketDataFeed({ shards, consumer, now: () => now });
+    await feed.start();
+    await consumer.drain();
+    consumer.append(OUT1, 0, s1.accepted({ orderId: 'a' }));
+    consumer.append(OUT1, 0, s1.depth('BTC-USDT', [['1.00', '1.000']]));
+    consumer.append(OUT1, 1, s1.accepted({ orderId: 'b', symbol: 'ETH-USDT' }));
+    consumer.append(OUT1, 0, s1.engineState('STOPPED', 'RUNNING', ['BTC-USDT'], 'stop-1'));
+    await consumer.drain();
+    now += 1_000;
+    expect(feed.shards()).toEqual([
+      // The history before start (RUNNING, order "old") sets the state but is not counted as activity.
+      { shardId: 'shard-1', state: 'STOPPED', symbols: ['BTC-USDT'], lastSeq: 6, commandsPerSecond: 0.3 },
+      { shardId: 'shard-2', state: null, symbols: null, lastSeq: null, commandsPerSecond: 0 },
+    ]);
+  });
+
   it('is ready at once when every output partition is empty', async () => {
     await started();
     expect(feed.ready()).toBe(true);

@@ -2,6 +2,8 @@ import {
   type CancelReason,
   type DepthEvent,
   type EngineEvent,
+  type EngineState,
+  type EngineStateEvent,
   type ExpireReason,
   type OrderAcceptedEvent,
   type OrderCanceledEvent,
@@ -165,6 +167,10 @@ export class ShardEvents {
       { orderId, userId, symbol, filledQuantity, expiredQuantity, reason },
       commandId,
     );
+  }
+
+  engineState(state: EngineState, previous: EngineState, symbols: string[], commandId: string): EngineStateEvent {
+    return this.next<EngineStateEvent>('ENGINE_STATE', { state, previous, symbols }, commandId);
   }
 
   depth(symbol: string, bids: Array<[string, string]>, asks: Array<[string, string]> = []): DepthEvent {
