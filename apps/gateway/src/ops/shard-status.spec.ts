@@ -78,4 +78,16 @@ describe('shard status', () => {
     await reader.read();
     expect(reads).toBe(4);
   });
+
+  it('answers while a source hangs, naming it', async () => {
+    const reader = createShardStatusReader({
+      activity,
+      health,
+      inputLag: () => new Promise<number>(() => undefined),
+      now: () => T0,
+      timeoutMs: 20,
+    });
+    const [one] = await reader.read();
+    expect(one).toMatchObject({ inputLag: null, ready: true, problems: ['Kafka: no answer within 20 ms'] });
+  });
 });

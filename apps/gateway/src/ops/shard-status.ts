@@ -25,6 +25,8 @@ export interface ShardStatusSources {
   now?: () => number;
   /** Answers within this many ms of the last read share it (the console polls; MySQL and Kafka are asked once). */
   cacheMs?: number;
+  /** A source that has not answered within this many ms counts as failed for this read. Default 2,000. */
+  timeoutMs?: number;
 }
 
 export interface ShardStatusReader {
@@ -33,12 +35,22 @@ export interface ShardStatusReader {
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** An operator's view must answer while Kafka or MySQL hang (that is when it is needed): each source is bounded. */
+function bounded<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createShardStatusReader({
   activity,
   health,
   inputLag,
   now = Date.now,
   cacheMs = 1_000,
+  timeoutMs = 2_000,
 }: ShardStatusSources): ShardStatusReader {
   let last: { at: number; result: Promise<ShardStatusView[]> } | undefined;
 
@@ -47,11 +59,11 @@ export function createShardStatusReader({
       activity().map(async (a): Promise<ShardStatusView> => {
         const problems: string[] = [];
         const [h, lag] = await Promise.all([
-          health(a.shardId).catch((err: unknown) => {
+          bounded(health(a.shardId), timeoutMs).catch((err: unknown) => {
             problems.push(`MySQL: ${reason(err)}`);
             return undefined;
           }),
-          inputLag(a.shardId).catch((err: unknown) => {
+          bounded(inputLag(a.shardId), timeoutMs).catch((err: unknown) => {
             problems.push(`Kafka: ${reason(err)}`);
             return null;
           }),
