@@ -117,7 +117,7 @@ function renderMarkets(): void {
       { attrs: { 'data-symbol': m.symbol, 'aria-current': String(m.symbol === state.symbol) } },
       el('td', {}, pick),
       td(s?.lastPrice ?? '—', 'num'),
-      td(s ? `${s.volume24h} ${m.base}` : '—', 'num'),
+      td(s ? s.volume24h : '—', 'num'),
     );
     return row;
   });
@@ -243,7 +243,7 @@ function useKey(key: string | undefined): void {
   state.apiKey = key;
   if (key) sessionStorage.setItem(KEY_STORAGE, key);
   else sessionStorage.removeItem(KEY_STORAGE);
-  setText('key-state', key ? 'key in use' : 'no key: order entry is off');
+  setText('key-state', key ? 'key in use' : 'no key yet: paste one to trade');
   stream.login(key);
   scheduleMine();
 }
@@ -295,7 +295,7 @@ function orderRow(o: OrderView): HTMLTableRowElement {
     td(o.side, o.side),
     td(o.price ?? 'market', 'num'),
     td(o.quantity, 'num'),
-    td(o.filledQuantity, 'num'),
+    td(o.filledQuantity, 'num filled'),
     td(o.status),
     el('td', {}, cancel),
   );

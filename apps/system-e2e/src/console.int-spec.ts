@@ -147,7 +147,7 @@ describe('web console', () => {
       },
       20_000,
     );
-    await eventually('the market row', async () => (await rows(`#market-rows`))[0], [A, '101.50', '0.40 CCC']);
+    await eventually('the market row', async () => (await rows(`#market-rows`))[0], [A, '101.50', '0.40']);
   });
 
   it('notices a missed depth message and re-syncs the book from the REST snapshot', async () => {
