@@ -18,3 +18,4 @@ export type {
   RunHooks,
 } from './consumer';
 export { EXCLUSIVE_ASSIGNER, exclusiveAssigner, pickExclusiveMember } from './exclusive-assigner';
+export { groupLag } from './group-lag';

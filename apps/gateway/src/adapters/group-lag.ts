@@ -1,4 +1,4 @@
-import { createKafkaClient, type KafkaClientOptions } from '@shardex/kafka';
+import { createKafkaClient, groupLag, type KafkaClientOptions } from '@shardex/kafka';
 import type { ShardInfo } from '@shardex/order-router';
 
 export interface GroupLagReader {
@@ -36,13 +36,10 @@ export function createGroupLagReader({
         admin.fetchOffsets({ groupId: `${groupPrefix}-${shardId}`, topics: [topic] }),
         admin.fetchTopicOffsets(topic),
       ]);
-      const committed = new Map((group?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      let lag = 0;
-      for (const p of end) {
-        const c = committed.get(p.partition) ?? -1;
-        lag += Number(p.high) - (c < 0 ? 0 : c);
-      }
-      return lag;
+      return groupLag(
+        new Map((group?.partitions ?? []).map((p) => [p.partition, p.offset])),
+        new Map(end.map((p) => [p.partition, p.high])),
+      );
     },
     async close() {
       if (connected) await admin.disconnect();

@@ -1,6 +1,6 @@
 import { decodeEvent, type EngineState } from '@shardex/contracts';
 import { createDb, readShardHealth } from '@shardex/db';
-import { createKafkaConsumer } from '@shardex/kafka';
+import { createKafkaConsumer, groupLag } from '@shardex/kafka';
 import type { Command } from 'commander';
 import { OrchestratorError } from '../errors';
 import { type Fleet, type FleetFlags, KAFKA_BROKERS_ENV, resolveFleet } from '../fleet';
@@ -89,11 +89,7 @@ export const readFleetStatus: ReadStatus = async (fleet, { mysqlUrl, groupPrefix
               group.committedOffsets(shard.kafkaInputTopic),
               group.latestOffsets(shard.kafkaInputTopic),
             ]);
-            inputLag = 0;
-            for (const [p, high] of end) {
-              const c = Number(committed.get(p) ?? '-1');
-              inputLag += Number(high) - (c < 0 ? 0 : c);
-            }
+            inputLag = groupLag(committed, end);
           } catch {
             inputLag = null;
           } finally {
