@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
 const required = { KAFKA_BROKERS: 'k1:9092,k2:9092', MYSQL_URL: 'mysql://u:p@db:3306/shardex', SHARD_COUNT: '2' };
@@ -18,6 +19,17 @@ describe('gateway config', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("reads the shards' group prefix as they do, and finds the console beside its own bundle", () => {
+    expect(loadConfig(required)).toMatchObject({
+      shardGroupPrefix: 'shardex-engine',
+      consoleDir: path.join(__dirname, '..', 'console'),
+    });
+    expect(loadConfig({ ...required, CONSUMER_GROUP_PREFIX: 'e2e-x', CONSOLE_DIR: '/srv/console' })).toMatchObject({
+      shardGroupPrefix: 'e2e-x',
+      consoleDir: '/srv/console',
+    });
+  });
+
   it('reads the shard map from SHARD_MAP_FILE like the shards do', () => {
     const file = JSON.stringify({ shards: [{ shardId: 'a', symbols: ['BTC-USDT'] }] });
     const config = loadConfig({ ...required, SHARD_COUNT: undefined, SHARD_MAP_FILE: '/x.json' }, () => file);
@@ -36,6 +48,7 @@ describe('gateway config', () => {
     ['RESULT_TIMEOUT_MS', '60000'],
     ['CLIENT_ORDER_RETENTION_MS', '3600000'],
     ['BODY_LIMIT_BYTES', '-1'],
+    ['CONSUMER_GROUP_PREFIX', 'has space'],
   ])('refuses %s=%s with a coded error naming it', (name, value) => {
     let err: unknown;
     try {
