@@ -1,4 +1,4 @@
-import { buildCandles, toChartBar } from './candles';
+import { buildCandles, isUp, toChartBar, toChartVolume } from './candles';
 
 const t = (seq: number, price: string, quantity: string, time: number) => ({
   tradeId: `shard-1-${seq}`,
@@ -43,10 +43,15 @@ describe('candles from trades', () => {
   it('compares prices as decimals, not as text', () => {
     const [c] = buildCandles([t(1, '9.5', '1', T0), t(2, '10', '1', T0 + 1), t(3, '9.75', '1', T0 + 2)], 60);
     expect(c).toMatchObject({ high: '10', low: '9.5', close: '9.75' });
+    const [up] = buildCandles([t(1, '9.5', '1', T0), t(2, '10', '1', T0 + 1)], 60);
+    expect(isUp(up as NonNullable<typeof up>)).toBe(true); // as text, "10" < "9.5"
+    const [down] = buildCandles([t(1, '10', '1', T0), t(2, '9.5', '1', T0 + 1)], 60);
+    expect(isUp(down as NonNullable<typeof down>)).toBe(false);
   });
 
   it('hands the chart numbers, and only the chart', () => {
     const [c] = buildCandles([t(1, '65000.5', '1', T0)], 60);
+    expect(toChartVolume(c as NonNullable<typeof c>)).toBe(1);
     expect(toChartBar(c as NonNullable<typeof c>)).toEqual({
       time: T0 / 1000,
       open: 65000.5,

@@ -62,3 +62,13 @@ function seqOf(tradeId: string): number {
 export function toChartBar(c: Candle): { time: number; open: number; high: number; low: number; close: number } {
   return { time: c.time, open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) };
 }
+
+/** The candle's volume bar height, for drawing only. */
+export function toChartVolume(c: Candle): number {
+  return Number(c.volume);
+}
+
+/** Closed at or above its open (compared as decimals: "10" is above "9.5"). */
+export function isUp(c: Candle): boolean {
+  return compareDecimal(c.close, c.open) >= 0;
+}

@@ -2,16 +2,18 @@ import {
   CandlestickSeries,
   ColorType,
   createChart,
+  HistogramSeries,
   type IChartApi,
   type ISeriesApi,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import { type Candle, toChartBar } from '../lib/candles';
+import { type Candle, isUp, toChartBar, toChartVolume } from '../lib/candles';
 
 /** The candle chart of the selected symbol (lightweight-charts; numbers for plotting only). */
 export class PriceChart {
   private readonly chart: IChartApi;
   private readonly series: ISeriesApi<'Candlestick'>;
+  private readonly volume: ISeriesApi<'Histogram'>;
 
   constructor(container: HTMLElement) {
     this.chart = createChart(container, {
@@ -28,6 +30,9 @@ export class PriceChart {
       wickDownColor: '#f0616d',
       borderVisible: false,
     });
+    // Volume bars along the bottom fifth, on a scale of their own (an overlay).
+    this.volume = this.chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: '' });
+    this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
   }
 
   /** The tick size sets the axis' precision: "0.01" → 2 decimals. */
@@ -38,5 +43,12 @@ export class PriceChart {
 
   show(candles: readonly Candle[]): void {
     this.series.setData(candles.map((c) => ({ ...toChartBar(c), time: c.time as UTCTimestamp })));
+    this.volume.setData(
+      candles.map((c) => ({
+        time: c.time as UTCTimestamp,
+        value: toChartVolume(c),
+        color: isUp(c) ? 'rgba(46, 189, 133, 0.45)' : 'rgba(240, 97, 109, 0.45)',
+      })),
+    );
   }
 }
