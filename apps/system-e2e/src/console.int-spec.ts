@@ -37,6 +37,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  if (!browser) return; // the set-up failed: it says why
   const name = expect.getState().currentTestName ?? 'test';
   const file = path.join(
     SHOTS,
