@@ -31,7 +31,13 @@ export class PriceChart {
       borderVisible: false,
     });
     // Volume bars along the bottom fifth, on a scale of their own (an overlay).
-    this.volume = this.chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: '' });
+    this.volume = this.chart.addSeries(HistogramSeries, {
+      priceFormat: { type: 'volume' },
+      priceScaleId: '',
+      // Its last value and price line would sit on the price axis among the prices.
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
   }
 
