@@ -52,6 +52,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     const metrics = createGatewayMetrics({ inFlightProduces: () => inFlight() });
     const producer = createKafkaProducer({
       brokers: [...config.kafkaBrokers],
+      client: config.kafkaClient,
       clientId: 'shardex-gateway',
       logger: log,
       lingerMs: config.producerLingerMs,
@@ -85,7 +86,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
 
     const feed = createMarketDataFeed({
       shards: config.shardMap.shards,
-      kafka: { brokers: [...config.kafkaBrokers], clientId: 'shardex-gateway-md', logger: log },
+      kafka: {
+        brokers: [...config.kafkaBrokers],
+        client: config.kafkaClient,
+        clientId: 'shardex-gateway-md',
+        logger: log,
+      },
       logger: log,
     });
     await feed.start();

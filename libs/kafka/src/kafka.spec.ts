@@ -1,6 +1,7 @@
 import { createShardMap } from '@shardex/order-router';
 import { shardTopics } from './admin';
-import { createKafkaClient, parseBrokerList } from './client';
+import { parseBrokerList } from './clients';
+import { createKafkaClient } from './kafkajs/client';
 import { KAFKA_ERROR_CODES } from './errors';
 import { createKafkaProducer } from './producer';
 
