@@ -48,7 +48,7 @@ export interface NewTopic {
 export interface KafkaAdmin {
   connect(): Promise<void>;
   listTopics(): Promise<string[]>;
-  /** Partitions and replica counts of existing topics (ask listTopics first: a missing one is an error). */
+  /** Partitions (in order) and replica counts of existing topics (ask listTopics first: a missing one is an error). */
   describeTopics(topics: readonly string[]): Promise<TopicDescription[]>;
   /** Creates the topics and waits until each partition has a leader. */
   createTopics(topics: readonly NewTopic[]): Promise<void>;

@@ -11,7 +11,9 @@ export function kafkajsAdmin(options: KafkaClientOptions): KafkaAdmin {
       const meta = await admin.fetchTopicMetadata({ topics: [...topics] });
       return meta.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partition: p.partitionId, replicas: p.replicas.length })),
+        partitions: t.partitions
+          .map((p) => ({ partition: p.partitionId, replicas: p.replicas.length }))
+          .sort((x, y) => x.partition - y.partition),
       }));
     },
     async createTopics(topics) {
