@@ -4,7 +4,7 @@ import { KafkaAdapterError } from './errors';
 export type KafkaLogger = Logger;
 
 /** The Kafka client libraries the ports can run on (`KAFKA_CLIENT`). */
-export const KAFKA_CLIENTS = ['kafkajs'] as const;
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 /** The client used when none is named: the one chosen by measurement (BENCHMARKS.md, "Kafka client"). */
 export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'kafkajs';

@@ -20,4 +20,5 @@ export type {
   MessageHeaders,
   RunHooks,
 } from './consumer';
-export { EXCLUSIVE_ASSIGNER, exclusiveAssigner, pickExclusiveMember } from './kafkajs/exclusive-assigner';
+export { EXCLUSIVE_ASSIGNER, pickExclusiveMember } from './exclusive';
+export { exclusiveAssigner } from './kafkajs/exclusive-assigner';

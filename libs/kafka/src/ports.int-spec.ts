@@ -75,6 +75,7 @@ describe.each(clients)('Kafka ports on %s (real broker)', (client: KafkaClientNa
       { name: 'a', partitions: 2 },
       'b',
       'commit',
+      'tx',
     ]);
   });
   afterEach(async () => {
@@ -242,6 +243,42 @@ describe.each(clients)('Kafka ports on %s (real broker)', (client: KafkaClientNa
     });
     await waitFor('the rest after the commit', () => second.length >= 3);
     expect(second).toEqual(['7', '8', '9']);
+  });
+
+  it('consumer: reads committed transactions only, across several aborted ones of one producer', async () => {
+    const topic = topics.name('tx');
+    const kafka = createTestKafka('ports-spec-tx');
+    const tx = kafka.producer({ transactionalId: `ports-spec-${client}-${Date.now()}`, maxInFlightRequests: 1 });
+    await tx.connect();
+    try {
+      for (const [values, outcome] of [
+        [['c1'], 'commit'],
+        [['a1', 'a2'], 'abort'],
+        [['c2'], 'commit'],
+        [['a3'], 'abort'],
+        [['c3', 'c4'], 'commit'],
+      ] as const) {
+        const t = await tx.transaction();
+        await t.send({ topic, messages: values.map((value) => ({ key: 'k', value })) });
+        await (outcome === 'commit' ? t.commit() : t.abort());
+      }
+    } finally {
+      await tx.disconnect();
+    }
+    const c = consumer({ groupId: `ports-spec-tx-${client}-${Date.now()}` });
+    await c.connect();
+    await c.subscribe([topic]);
+    const values: string[] = [];
+    let reached = '';
+    await c.run(async (messages, control) => {
+      for (const m of messages) values.push(m.value?.toString() ?? '');
+      reached = control.highWatermark ?? '';
+      return messages.at(-1)?.offset;
+    });
+    await waitFor('the committed records', () => values.length >= 4);
+    await new Promise((r) => setTimeout(r, 500)); // an aborted record would come with or after them
+    expect(values).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(reached).toBe((await c.latestOffsets(topic)).get(0));
   });
 
   it('consumer: pause holds a topic back and resume brings it, while the other topic flows', async () => {
