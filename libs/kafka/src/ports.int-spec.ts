@@ -369,8 +369,13 @@ describe.each(clients)('Kafka ports on %s (real broker)', (client: KafkaClientNa
       await expect(
         ensureTopics({ brokers, client }, [{ topic: name, partitions: 2, exactPartitions: true }]),
       ).rejects.toMatchObject({ code: 'KAFKA_ERR_TOPIC' });
+      // Two processes creating the same missing topic at once (two nodes of a shard starting): both succeed.
+      const raced = await Promise.all(
+        [1, 2].map(() => ensureTopics({ brokers, client }, [{ topic: `${name}-raced`, partitions: 1 }])),
+      );
+      expect(raced.flatMap((r) => [...r.created, ...r.existing])).toEqual([`${name}-raced`, `${name}-raced`]);
     } finally {
-      await deleteTopics([name]);
+      await deleteTopics([name, `${name}-raced`]);
     }
   });
 });

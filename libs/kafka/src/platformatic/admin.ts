@@ -3,6 +3,12 @@ import type { KafkaClientOptions } from '../clients';
 import type { KafkaAdmin } from '../driver';
 import { baseOptions } from './options';
 
+/** The messages of an error and of the errors it aggregates (the client reports per-topic errors that way). */
+function errorMessages(err: unknown): string[] {
+  const e = err as { message?: string; errors?: unknown[]; cause?: unknown } | undefined;
+  return [e?.message ?? String(err), ...(e?.errors ?? []).flatMap(errorMessages)];
+}
+
 export function platformaticAdmin(options: KafkaClientOptions): KafkaAdmin {
   let admin: Admin | undefined;
   const client = (): Admin => (admin ??= new Admin(baseOptions(options)));
@@ -36,19 +42,28 @@ export function platformaticAdmin(options: KafkaClientOptions): KafkaAdmin {
     async createTopics(topics) {
       // One request per topic: partitions, replicas and configs are per request in this client.
       for (const t of topics) {
-        await client().createTopics({
-          topics: [t.topic],
-          partitions: t.partitions,
-          replicas: t.replicationFactor,
-          configs: Object.entries(t.configEntries).map(([name, value]) => ({ name, value })),
-        });
+        await client()
+          .createTopics({
+            topics: [t.topic],
+            partitions: t.partitions,
+            replicas: t.replicationFactor,
+            configs: Object.entries(t.configEntries).map(([name, value]) => ({ name, value })),
+          })
+          .catch((err: unknown) => {
+            // Created meanwhile by another process (two nodes of a shard starting together): as kafkajs, not an error.
+            if (!/already exists/i.test(JSON.stringify(errorMessages(err)))) throw err;
+          });
       }
       // Wait for every partition's leader, as the other clients do, so a first produce does not fail.
       const deadline = Date.now() + 30_000;
       for (;;) {
         const meta = await client().metadata({ topics: topics.map((t) => t.topic), forceUpdate: true });
         const ready = topics.every((t) => meta.topics.get(t.topic)?.partitions.every((p) => p && p.leader >= 0));
-        if (ready || Date.now() > deadline) return;
+        if (ready) return;
+        if (Date.now() > deadline)
+          throw new Error(
+            `created ${topics.map((t) => t.topic).join(', ')}, but not every partition has a leader after 30 s`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -111,6 +111,9 @@ export function platformaticConsumer({
   const seeks = new Map<string, number>();
   const paused = new Set<string>();
   let closing = false;
+  let rounds = 0;
+  /** The handler is running: disconnect() lets it finish rather than cut it off. */
+  let inHandler = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   const nudge = () => wake?.();
@@ -125,16 +128,34 @@ export function platformaticConsumer({
       wake = done;
     });
 
+  /** Set when the client gave up rejoining (it emits 'error'): the loop joins again itself. */
+  let membershipLost = false;
+  /**
+   * The group is rebalancing, or this member may no longer be in it: the client is rejoining (its heartbeat is off),
+   * or no heartbeat got through for a session timeout (the broker has evicted us by now). A batch handled now is
+   * stale, as kafkajs' heartbeat would have said with REBALANCE_IN_PROGRESS or UNKNOWN_MEMBER_ID.
+   */
+  const rebalancing = () =>
+    membershipLost ||
+    !consumer.isActive() ||
+    (consumer.lastHeartbeat !== null && Date.now() - consumer.lastHeartbeat.getTime() > sessionTimeoutMs);
+
   consumer.on('consumer:group:join', (payload: { assignments: GroupAssignment[] | null }) => {
+    membershipLost = false;
     generation++;
     assignment = new Map((payload.assignments ?? []).map((a) => [a.topic, [...a.partitions].sort((x, y) => x - y)]));
     alive();
     nudge();
   });
-  consumer.on('consumer:heartbeat:end', alive);
-  // The client emits membership errors (a failed rejoin) as 'error'; the loop notices the lost membership and joins
-  // again, so they are not fatal here (an EventEmitter without an 'error' listener would throw).
-  consumer.on('error', () => undefined);
+  // Liveness is the fetch loop's progress only: the client's heartbeats go on from their own timer while the loop
+  // may be stuck, and a consumer that is alive must be one that delivers.
+  // The client emits a failed rejoin as 'error' and then stops trying: the loop joins again (an EventEmitter without
+  // an 'error' listener would throw instead).
+  consumer.on('error', (err: Error) => {
+    membershipLost = true;
+    client.logger?.warn({ err, groupId }, 'kafka group membership lost; joining again');
+    nudge();
+  });
 
   /** Where each newly assigned partition starts: its committed offset, else the earliest retained one. */
   async function startPositions(): Promise<void> {
@@ -156,13 +177,18 @@ export function platformaticConsumer({
   }
 
   async function fetchOnce(handler: BatchHandler): Promise<void> {
-    const targets: Array<{ topic: string; partition: number }> = [];
+    let targets: Array<{ topic: string; partition: number }> = [];
     for (const [topic, partitions] of assignment)
       if (!paused.has(topic)) for (const partition of partitions) targets.push({ topic, partition });
     if (targets.length === 0) {
       await idle(maxWaitTimeMs);
+      alive(); // nothing to fetch (all paused or nothing assigned) is a healthy state
       return;
     }
+    // A different first partition each round: a response is bounded in bytes, and partitions asked for first would
+    // otherwise take all of it while a backlog lasts.
+    const start = rounds++ % targets.length;
+    targets = [...targets.slice(start), ...targets.slice(0, start)];
     const meta = await consumer.metadata({ topics });
     const byNode = new Map<number, Array<{ topic: string; partition: number; topicId: string }>>();
     for (const t of targets) {
@@ -214,7 +240,7 @@ export function platformaticConsumer({
         if (!partial || partial.errorCode !== 0) throw err;
         response = partial;
       }
-      alive();
+      let partitionErrors = 0;
       for (const topicResponse of response.responses) {
         const topic = topicsById.get(topicResponse.topicId);
         if (!topic) continue;
@@ -223,18 +249,23 @@ export function platformaticConsumer({
           const asked = requested.get(k);
           if (!asked) continue; // a partition an incremental fetch session returned unasked
           const current = () =>
-            !closing && generation === fetchGeneration && (seeks.get(k) ?? 0) === asked.seek && positions.has(k);
+            !closing &&
+            !rebalancing() &&
+            generation === fetchGeneration &&
+            (seeks.get(k) ?? 0) === asked.seek &&
+            positions.has(k);
           if (pr.errorCode === OFFSET_OUT_OF_RANGE) {
             // Fallen to retention (or past the end): like kafkajs, go on from the earliest retained offset; the next
             // batch's fetchedOffset tells the handler how far it jumped.
-            if (current()) {
-              const low = pr.logStartOffset >= 0n ? pr.logStartOffset : undefined;
-              positions.set(k, low ?? BigInt((await admin.topicOffsets(topic))[pr.partitionIndex]?.low ?? '0'));
-            }
+            const low =
+              pr.logStartOffset >= 0n
+                ? pr.logStartOffset
+                : BigInt((await admin.topicOffsets(topic))[pr.partitionIndex]?.low ?? '0');
+            if (current()) positions.set(k, low);
             continue;
           }
           if (pr.errorCode !== 0) {
-            consumer.clearMetadata(); // a leader moved or the topic is gone: ask again on the next round
+            partitionErrors++;
             continue;
           }
           const messages: ConsumedMessage[] = [];
@@ -280,15 +311,18 @@ export function platformaticConsumer({
             continue;
           }
           if (!current()) continue;
+          inHandler = true;
           const last = await handler(messages, {
             fetchedOffset: asked.offset.toString(),
             highWatermark: pr.highWatermark.toString(),
             shouldContinue: current,
             heartbeat: async () => {
+              if (generation !== fetchGeneration || rebalancing())
+                throw new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'the group is rebalancing: stop this batch');
               alive();
-              if (generation !== fetchGeneration)
-                throw new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'the group rebalanced: stop this batch');
             },
+          }).finally(() => {
+            inHandler = false;
           });
           alive();
           if (last === undefined || !current()) continue;
@@ -297,6 +331,16 @@ export function platformaticConsumer({
           positions.set(k, last === messages.at(-1)?.offset && next > resolved ? next : resolved);
         }
       }
+      if (partitionErrors > 0) {
+        // A leader moved, the topic is gone, or the broker refuses: ask for metadata again, after a pause, and let
+        // liveness go stale if it lasts.
+        consumer.clearMetadata();
+        throw new KafkaAdapterError(
+          'KAFKA_ERR_NOT_CONNECTED',
+          `fetch from broker ${node}: ${partitionErrors} partition(s) answered with an error`,
+        );
+      }
+      alive();
     }
   }
 
@@ -304,8 +348,13 @@ export function platformaticConsumer({
     let backoff = 100;
     while (!closing) {
       try {
-        if (!consumer.isActive()) {
+        if (membershipLost) {
           await consumer.joinGroup(group);
+          continue;
+        }
+        if (rebalancing()) {
+          // The client is rejoining: nothing fetched now could be handled.
+          await idle(100);
           continue;
         }
         if (applied !== generation) {
@@ -360,7 +409,7 @@ export function platformaticConsumer({
     },
     async commit(topic, partition, nextOffset) {
       // A member commits only what it holds: a revoked partition's commit would move its new owner's position.
-      if (!(assignment.get(topic) ?? []).includes(partition))
+      if (rebalancing() || !(assignment.get(topic) ?? []).includes(partition))
         throw new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', `${topic}/${partition} is not assigned to this member`);
       await consumer.commit({ offsets: [{ topic, partition, offset: BigInt(nextOffset), leaderEpoch: -1 }] });
     },
@@ -371,8 +420,17 @@ export function platformaticConsumer({
       state.running = false;
       nudge();
       try {
+        // A handler under way finishes (bounded); a fetch or a join in flight is cut off by closing the client.
+        if (inHandler) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            loop?.catch(() => undefined),
+            new Promise((resolve) => (timer = setTimeout(resolve, 30_000))),
+          ]);
+          clearTimeout(timer);
+        }
+        await consumer.close(true).catch(() => undefined);
         await loop?.catch(() => undefined);
-        await consumer.close(true);
       } finally {
         await admin.disconnect();
       }

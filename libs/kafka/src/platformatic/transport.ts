@@ -1,6 +1,7 @@
 import { compatibilityPartitioner, Producer, stringSerializers } from '@platformatic/kafka';
 import type { KafkaClientOptions } from '../clients';
 import type { OutgoingMessage, ProduceTransport } from '../driver';
+import { KafkaAdapterError } from '../errors';
 import { baseOptions } from './options';
 
 /**
@@ -10,6 +11,7 @@ import { baseOptions } from './options';
  */
 export function platformaticTransport(options: KafkaClientOptions): ProduceTransport {
   let producer: Producer<string, string, string, string> | undefined;
+  let closed = false;
   const create = () =>
     new Producer<string, string, string, string>({
       ...baseOptions(options),
@@ -19,10 +21,13 @@ export function platformaticTransport(options: KafkaClientOptions): ProduceTrans
     });
   return {
     async connect() {
+      closed = false;
       producer ??= create();
       await producer.metadata({ topics: [] });
     },
     async send(topic: string, messages: readonly OutgoingMessage[]) {
+      // A batch whose linger ends after disconnect() must fail, not open a new client nobody will close.
+      if (closed) throw new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected');
       producer ??= create();
       await producer.send({
         messages: messages.map((m) => ({
@@ -34,6 +39,7 @@ export function platformaticTransport(options: KafkaClientOptions): ProduceTrans
       });
     },
     async disconnect() {
+      closed = true;
       const p = producer;
       producer = undefined;
       await p?.close();
