@@ -7,7 +7,7 @@ export type KafkaLogger = Logger;
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 /** The client used when none is named: the one chosen by measurement (BENCHMARKS.md, "Kafka client"). */
-export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'kafkajs';
+export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'platformatic';
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
