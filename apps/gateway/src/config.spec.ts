@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_KAFKA_CLIENT } from '@shardex/kafka';
 import { ConfigError, loadConfig } from './config';
 
 const required = { KAFKA_BROKERS: 'k1:9092,k2:9092', MYSQL_URL: 'mysql://u:p@db:3306/shardex', SHARD_COUNT: '2' };
@@ -6,6 +7,9 @@ const required = { KAFKA_BROKERS: 'k1:9092,k2:9092', MYSQL_URL: 'mysql://u:p@db:
 describe('gateway config', () => {
   it('has defaults and is frozen', () => {
     const config = loadConfig(required);
+    expect(config.kafkaClient).toBe(DEFAULT_KAFKA_CLIENT);
+    expect(loadConfig({ ...required, KAFKA_CLIENT: 'kafkajs' }).kafkaClient).toBe('kafkajs');
+    expect(() => loadConfig({ ...required, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT must be one of/);
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 8080,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseBrokerList } from '@shardex/kafka';
+import { KAFKA_CLIENTS, type KafkaClientName, parseBrokerList, parseKafkaClient } from '@shardex/kafka';
 import { isDatabaseUrl } from '@shardex/db';
 import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { ConfigError } from './errors';
@@ -16,6 +16,8 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** KAFKA_BROKERS: host:port[,host:port...]. */
   readonly kafkaBrokers: readonly string[];
+  /** KAFKA_CLIENT: the Kafka client library under the ports. */
+  readonly kafkaClient: KafkaClientName;
   /** MYSQL_URL: mysql://user:password@host:port/database. */
   readonly mysqlUrl: string;
   /** SHARD_MAP_FILE, SHARD_MAP or SHARD_COUNT, exactly as the shards read them. */
@@ -94,6 +96,9 @@ export function loadConfig(
   const kafkaBrokers = parseBrokerList(env['KAFKA_BROKERS']);
   if (!kafkaBrokers)
     throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
+  const kafkaClient = parseKafkaClient(env['KAFKA_CLIENT']);
+  if (!kafkaClient)
+    throw new ConfigError(`KAFKA_CLIENT must be one of ${KAFKA_CLIENTS.join(', ')}, got "${env['KAFKA_CLIENT']}"`);
   const mysqlUrl = env['MYSQL_URL'] ?? '';
   // The parser createDb uses: a URL it would refuse at connect time is refused here, before anything starts.
   if (!isDatabaseUrl(mysqlUrl)) throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
@@ -118,6 +123,7 @@ export function loadConfig(
     port: parsePort('PORT', env['PORT'], 8080),
     logLevel,
     kafkaBrokers: Object.freeze(kafkaBrokers),
+    kafkaClient,
     mysqlUrl,
     shardMap,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),

@@ -10,6 +10,7 @@ import {
   getTestInfra,
   type TestDatabase,
   type TestTopics,
+  kafkaClientEnv,
 } from '@shardex/testing';
 import pino from 'pino';
 import { BTC_SPEC as BTC } from './testing/fakes';
@@ -107,7 +108,12 @@ beforeAll(async () => {
       },
     ],
   });
-  const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MYSQL_URL: tdb.url, SHARD_MAP: shardMap };
+  const env = {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    ...kafkaClientEnv(),
+    MYSQL_URL: tdb.url,
+    SHARD_MAP: shardMap,
+  };
 
   // The shard: DEPTH after every command, so the stream's depth follows each order.
   shard = spawn(process.execPath, ['-r', 'tsx/cjs', SHARD_MAIN], {

@@ -8,6 +8,7 @@ import {
   getTestInfra,
   startDedicatedKafka,
   type TestDatabase,
+  kafkaClientEnv,
 } from '@shardex/testing';
 import pino from 'pino';
 import { BTC_SPEC as BTC } from './testing/fakes';
@@ -78,6 +79,7 @@ beforeAll(async () => {
   gateway = await startGateway(
     loadConfig({
       KAFKA_BROKERS: broker.brokers.join(','),
+      ...kafkaClientEnv(),
       MYSQL_URL: tdb.url,
       SHARD_COUNT: '1',
       PORT: '0',

@@ -55,6 +55,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     const metrics = createGatewayMetrics({ inFlightProduces: () => inFlight() });
     const producer = createKafkaProducer({
       brokers: [...config.kafkaBrokers],
+      client: config.kafkaClient,
       clientId: 'shardex-gateway',
       logger: log,
       lingerMs: config.producerLingerMs,
@@ -88,7 +89,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
 
     const feed = createMarketDataFeed({
       shards: config.shardMap.shards,
-      kafka: { brokers: [...config.kafkaBrokers], clientId: 'shardex-gateway-md', logger: log },
+      kafka: {
+        brokers: [...config.kafkaBrokers],
+        client: config.kafkaClient,
+        clientId: 'shardex-gateway-md',
+        logger: log,
+      },
       logger: log,
     });
     await feed.start();
@@ -122,7 +128,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     closers.push(async () => clearInterval(purge));
 
     const lag = createGroupLagReader({
-      kafka: { brokers: [...config.kafkaBrokers], clientId: 'shardex-gateway-ops', logger: log, retries: 1 },
+      kafka: {
+        brokers: [...config.kafkaBrokers],
+        client: config.kafkaClient,
+        clientId: 'shardex-gateway-ops',
+        logger: log,
+        retries: 1,
+      },
       shards: config.shardMap.shards,
       groupPrefix: config.shardGroupPrefix,
     });

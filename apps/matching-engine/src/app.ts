@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createDb, migrateLatest } from '@shardex/db';
-import { createKafkaClient, ensureTopics, shardTopics } from '@shardex/kafka';
+import { createKafkaAdmin, ensureTopics, type KafkaClientOptions, shardTopics } from '@shardex/kafka';
 import { createShardMap } from '@shardex/order-router';
 import type { EngineConfig } from './config';
 import { EngineError } from './errors';
@@ -16,12 +16,12 @@ export interface RunningShard {
 }
 
 /** A shard's input and preload topics must have exactly one partition each: the engine's order is their order. */
-async function checkSinglePartitions(config: EngineConfig, kafka: Parameters<typeof createKafkaClient>[0]) {
-  const admin = createKafkaClient(kafka).admin();
+async function checkSinglePartitions(config: EngineConfig, kafka: KafkaClientOptions) {
+  const admin = createKafkaAdmin(kafka);
   await admin.connect();
   try {
     for (const topic of [config.shard.kafkaInputTopic, config.shard.kafkaPreloadTopic]) {
-      const partitions = (await admin.fetchTopicOffsets(topic)).length;
+      const partitions = (await admin.topicOffsets(topic)).length;
       if (partitions !== 1)
         throw new EngineError(
           'ENGINE_ERR_TOPIC',
@@ -47,7 +47,12 @@ export async function startShard(config: EngineConfig, log: Logger): Promise<Run
   });
   try {
     await migrateLatest(db);
-    const kafka = { brokers: config.kafkaBrokers, clientId: `shardex-engine-${config.shardId}`, logger: log };
+    const kafka: KafkaClientOptions = {
+      brokers: config.kafkaBrokers,
+      client: config.kafkaClient,
+      clientId: `shardex-engine-${config.shardId}`,
+      logger: log,
+    };
     // The shard's own topics; creating them here is idempotent and spares a separate set-up step.
     await ensureTopics(
       kafka,

@@ -1,3 +1,4 @@
+import { DEFAULT_KAFKA_CLIENT } from '@shardex/kafka';
 import { ConfigError, loadConfig } from './config';
 
 const base = {
@@ -42,6 +43,9 @@ describe('matching-engine config', () => {
   });
 
   it('writes rows in batches unless WRITE_BUFFER=sync asks for the per-row baseline', () => {
+    expect(loadConfig(base).kafkaClient).toBe(DEFAULT_KAFKA_CLIENT);
+    expect(loadConfig({ ...base, KAFKA_CLIENT: 'kafkajs' }).kafkaClient).toBe('kafkajs');
+    expect(() => loadConfig({ ...base, KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT must be one of/);
     expect(loadConfig(base).writeBuffer).toBe('batched');
     expect(loadConfig({ ...base, WRITE_BUFFER: '' }).writeBuffer).toBe('batched');
     expect(loadConfig({ ...base, WRITE_BUFFER: 'sync' }).writeBuffer).toBe('sync');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { isDatabaseUrl } from '@shardex/db';
-import { parseBrokerList } from '@shardex/kafka';
+import { KAFKA_CLIENTS, type KafkaClientName, parseBrokerList, parseKafkaClient } from '@shardex/kafka';
 import { LEGACY_SHARD, type ShardInfo, type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { EngineError } from './errors';
 
@@ -14,6 +14,8 @@ export interface EngineConfig {
   readonly httpPort: number;
   readonly httpHost: string;
   readonly kafkaBrokers: readonly string[];
+  /** KAFKA_CLIENT: the Kafka client library under the ports. */
+  readonly kafkaClient: KafkaClientName;
   /** mysql://user:password@host:port/database */
   readonly mysqlUrl: string;
   /** This shard's topics, from the shard map (SHARD_MAP_FILE, SHARD_MAP, SHARD_COUNT or SHARDING_ENABLED=false). */
@@ -122,6 +124,9 @@ export function loadConfig(
   const brokers = parseBrokerList(env['KAFKA_BROKERS']);
   if (!brokers)
     throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${env['KAFKA_BROKERS'] ?? ''}"`);
+  const kafkaClient = parseKafkaClient(env['KAFKA_CLIENT']);
+  if (!kafkaClient)
+    throw new ConfigError(`KAFKA_CLIENT must be one of ${KAFKA_CLIENTS.join(', ')}, got "${env['KAFKA_CLIENT']}"`);
   const mysqlUrl = env['MYSQL_URL'] ?? '';
   // The parser createDb uses: a URL it would refuse at connect time is refused here, before anything starts.
   if (!isDatabaseUrl(mysqlUrl)) throw new ConfigError('MYSQL_URL must be mysql://user:password@host:port/database');
@@ -149,6 +154,7 @@ export function loadConfig(
     httpPort: int(env, 'HTTP_PORT', 9464, 0, 65535),
     httpHost: env['HTTP_HOST'] ?? '127.0.0.1',
     kafkaBrokers: Object.freeze(brokers),
+    kafkaClient,
     mysqlUrl,
     shard,
     shardMap,

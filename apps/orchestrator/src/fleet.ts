@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseBrokerList } from '@shardex/kafka';
+import { KAFKA_CLIENTS, type KafkaClientName, parseBrokerList, parseKafkaClient } from '@shardex/kafka';
 import { type ShardMap, shardMapFromEnv } from '@shardex/order-router';
 import { OrchestratorError } from './errors';
 import type { Env } from './mysql-url';
@@ -7,6 +7,8 @@ import type { Env } from './mysql-url';
 /** Where the fleet is: the brokers and the shard map, read exactly as the gateway and the shards read them. */
 export interface Fleet {
   brokers: string[];
+  /** KAFKA_CLIENT: the Kafka client library the orchestrator's own producer and consumers use. */
+  client: KafkaClientName;
   shardMap: ShardMap;
 }
 
@@ -34,11 +36,17 @@ export function resolveFleet(
       'ORCH_ERR_USAGE',
       `Kafka brokers: pass --brokers or set ${KAFKA_BROKERS_ENV} as host:port[,host:port...], got "${raw}"`,
     );
+  const client = parseKafkaClient(env['KAFKA_CLIENT']);
+  if (!client)
+    throw new OrchestratorError(
+      'ORCH_ERR_USAGE',
+      `KAFKA_CLIENT must be one of ${KAFKA_CLIENTS.join(', ')}, got "${env['KAFKA_CLIENT']}"`,
+    );
   let shardMap: ShardMap;
   try {
     shardMap = shardMapFromEnv(flags.shardMap ? { ...env, SHARD_MAP_FILE: flags.shardMap } : env, readFile);
   } catch (err) {
     throw new OrchestratorError('ORCH_ERR_USAGE', `shard map: ${(err as Error).message}`);
   }
-  return { brokers, shardMap };
+  return { brokers, client, shardMap };
 }

@@ -1,6 +1,13 @@
 import type { ShardMap } from '@shardex/order-router';
-import { createKafkaClient, type KafkaClientOptions } from './client';
+import type { KafkaClientOptions } from './clients';
+import type { KafkaAdmin } from './driver';
+import { kafkaDriver } from './drivers';
 import { KafkaAdapterError } from './errors';
+
+/** An admin client on the options' Kafka client library: connect it before use, disconnect it after. */
+export function createKafkaAdmin(options: KafkaClientOptions): KafkaAdmin {
+  return kafkaDriver(options).admin(options);
+}
 
 export interface TopicSpec {
   topic: string;
@@ -64,7 +71,7 @@ export async function ensureTopics(
     if (!Number.isInteger(s.partitions) || s.partitions < 1)
       throw new KafkaAdapterError('KAFKA_ERR_CONFIG', `${s.topic}: partitions must be >= 1`);
   }
-  const admin = createKafkaClient(client).admin();
+  const admin = createKafkaAdmin(client);
   await admin.connect();
   try {
     const present = new Set(await admin.listTopics());
@@ -72,8 +79,7 @@ export async function ensureTopics(
     const existing = specs.filter((s) => present.has(s.topic));
     // Existing topics are checked first: a map that does not fit creates nothing.
     if (checkExisting && existing.length > 0) {
-      const meta = await admin.fetchTopicMetadata({ topics: existing.map((s) => s.topic) });
-      for (const t of meta.topics) {
+      for (const t of await admin.describeTopics(existing.map((s) => s.topic))) {
         const spec = existing.find((s) => s.topic === t.name);
         const want = spec?.partitions ?? 0;
         if (t.partitions.length < want || (spec?.exactPartitions && t.partitions.length !== want)) {
@@ -84,7 +90,7 @@ export async function ensureTopics(
         }
         // A topic made earlier with fewer replicas (e.g. by a shard started before the set-up job, which creates
         // its own topics with one) loses acknowledged records with its only broker: say so, never pass it.
-        const replicas = Math.min(...t.partitions.map((p) => p.replicas.length));
+        const replicas = Math.min(...t.partitions.map((p) => p.replicas));
         if (spec?.replicationFactor !== undefined && replicas < spec.replicationFactor) {
           throw new KafkaAdapterError(
             'KAFKA_ERR_TOPIC',
@@ -95,15 +101,14 @@ export async function ensureTopics(
     }
     if (missing.length > 0) {
       await admin
-        .createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
+        .createTopics(
+          missing.map((s) => ({
             topic: s.topic,
-            numPartitions: s.partitions,
+            partitions: s.partitions,
             replicationFactor: s.replicationFactor ?? 1,
-            configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+            configEntries: s.configEntries ?? {},
           })),
-        })
+        )
         .catch((cause: unknown) => {
           throw new KafkaAdapterError(
             'KAFKA_ERR_TOPIC',

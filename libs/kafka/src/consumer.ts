@@ -1,7 +1,9 @@
-import type { Consumer, IHeaders } from 'kafkajs';
-import { createKafkaClient, type KafkaClientOptions } from './client';
+import type { KafkaClientOptions } from './clients';
+import { kafkaDriver } from './drivers';
 import { KafkaAdapterError } from './errors';
-import { exclusiveAssigner } from './exclusive-assigner';
+
+/** A record's headers as the broker returned them (a repeated name gives an array). */
+export type MessageHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
 export interface ConsumedMessage {
   topic: string;
@@ -10,13 +12,13 @@ export interface ConsumedMessage {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  headers: MessageHeaders;
 }
 
 export interface BatchControl {
   /**
    * The offset the fetch of this batch started from. Above the position the handler expects, it means the
-   * consumer jumped ahead on its own (kafkajs resets to the earliest offset when the position fell to retention):
+   * consumer jumped ahead on its own (the client resets to the earliest offset when the position fell to retention):
    * the offsets in between are lost, not a gap.
    */
   fetchedOffset: string;
@@ -41,7 +43,7 @@ export interface KafkaConsumerOptions extends KafkaClientOptions {
   groupId: string;
   /**
    * Use the exclusive assignment: every partition of every subscribed topic goes to the one member announcing the
-   * highest priority (a shard's lease epoch). Without it, kafkajs' round-robin spreads partitions over members.
+   * highest priority (a shard's lease epoch). Without it, the client's round-robin spreads partitions over members.
    */
   exclusivePriority?: number;
   /** The broker drops a member that sent no heartbeat for this long, ms. Default 10,000 (the broker's minimum is 6,000). */
@@ -60,17 +62,17 @@ export interface ConsumerStatus {
   running: boolean;
   /** Last sign of life of the consume loop (fetch, heartbeat, batch, join), epoch ms. */
   lastActivityAt: number;
-  /** The error that stopped the consumer for good (kafkajs will not restart it). */
+  /** The error that stopped the consumer for good (the client will not restart it). */
   crashed: Error | null;
 }
 
 export interface RunHooks {
   /**
    * Called synchronously on every join of the group (the first, and after each rebalance or restart of the
-   * consumer), before the consumer fetches anything: kafkajs forgets seeks and pauses there, so re-apply them here.
+   * consumer), before the consumer fetches anything: a client may forget seeks and pauses there (kafkajs does), so re-apply them here.
    */
   onAssigned?(assignment: Record<string, number[]>): void;
-  /** The consume loop crashed; `willRestart` says whether kafkajs restarts it (then onAssigned runs again). */
+  /** The consume loop crashed; `willRestart` says whether the client restarts it (then onAssigned runs again). */
   onCrash?(error: Error, willRestart: boolean): void;
 }
 
@@ -90,8 +92,8 @@ export interface KafkaConsumer {
   /** The next offset to be written (high watermark) of each partition of a topic. */
   latestOffsets(topic: string): Promise<Map<number, string>>;
   /**
-   * Which of `topics` exist: ask before any per-topic call, because kafkajs remembers a topic it was asked about and
-   * fails every later metadata refresh while that topic is missing (kafkajs #651).
+   * Which of `topics` exist: ask before any per-topic call, because a client may remember a topic it was asked about
+   * and fail every later metadata refresh while that topic is missing (kafkajs #651).
    */
   existingTopics(topics: readonly string[]): Promise<string[]>;
   /** Committed offsets of this group for a topic. */
@@ -100,131 +102,15 @@ export interface KafkaConsumer {
   disconnect(): Promise<void>;
 }
 
-/** A kafkajs consumer in a group, with manual offset management for at-least-once processing with replay. */
-export function createKafkaConsumer({
-  groupId,
-  exclusivePriority,
-  sessionTimeoutMs = 10_000,
-  heartbeatIntervalMs = 1_000,
-  rebalanceTimeoutMs = 20_000,
-  maxWaitTimeMs = 1_000,
-  maxBytesPerPartition = 1_048_576,
-  ...client
-}: KafkaConsumerOptions): KafkaConsumer {
+/**
+ * A consumer in a group on the options' Kafka client library, with manual offset management for at-least-once
+ * processing with replay.
+ */
+export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsumer {
+  const { groupId, sessionTimeoutMs = 10_000, heartbeatIntervalMs = 1_000 } = options;
   if (typeof groupId !== 'string' || groupId.length === 0)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'groupId is required');
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1 || heartbeatIntervalMs >= sessionTimeoutMs)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'heartbeatIntervalMs must be below sessionTimeoutMs');
-  const kafka = createKafkaClient(client);
-  /** Set by disconnect(): kafkajs must not restart a consumer that crashed while (or just before) it was closed. */
-  let closing = false;
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    // kafkajs restarts a crashed consumer from a timer it arms after an await in its crash handler, so a disconnect
-    // in between leaves a consumer that reconnects for ever to a broker its owner has let go of.
-    retry: {
-      retries: client.retries ?? 5,
-      initialRetryTime: 100,
-      maxRetryTime: 2_000,
-      restartOnFailure: async () => !closing,
-    },
-    allowAutoTopicCreation: false,
-    sessionTimeout: sessionTimeoutMs,
-    heartbeatInterval: heartbeatIntervalMs,
-    rebalanceTimeout: rebalanceTimeoutMs,
-    maxWaitTimeInMs: maxWaitTimeMs,
-    maxBytesPerPartition,
-    ...(exclusivePriority !== undefined && { partitionAssigners: [exclusiveAssigner(exclusivePriority)] }),
-  });
-  const admin = kafka.admin();
-  const state: ConsumerStatus = { running: false, lastActivityAt: Date.now(), crashed: null };
-  const alive = () => {
-    state.lastActivityAt = Date.now();
-  };
-  const { FETCH_START, FETCH, HEARTBEAT, START_BATCH_PROCESS, END_BATCH_PROCESS } = consumer.events;
-  for (const e of [FETCH_START, FETCH, HEARTBEAT, START_BATCH_PROCESS, END_BATCH_PROCESS]) consumer.on(e, alive);
-
-  return {
-    async connect() {
-      await Promise.all([consumer.connect(), admin.connect()]);
-    },
-    async subscribe(topics) {
-      await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    },
-    async run(handler, hooks = {}) {
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        alive();
-        hooks.onAssigned?.(e.payload.memberAssignment);
-      });
-      consumer.on(consumer.events.CRASH, (e) => {
-        const { error, restart } = e.payload;
-        if (!restart) {
-          state.crashed = error;
-          state.running = false;
-        }
-        hooks.onCrash?.(error, restart);
-      });
-      state.running = true;
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const messages = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            headers: m.headers ?? {},
-          }));
-          const last = await handler(messages, {
-            // kafkajs sets it on every batch but leaves it out of its type declarations.
-            fetchedOffset: (batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? messages[0]?.offset ?? '0',
-            highWatermark: batch.highWatermark,
-            shouldContinue: () => isRunning() && !isStale(),
-            heartbeat,
-          });
-          if (last !== undefined) resolveOffset(last);
-        },
-      });
-    },
-    seek(topic, partition, offset) {
-      consumer.seek({ topic, partition, offset });
-    },
-    pause(topic) {
-      consumer.pause([{ topic }]);
-    },
-    resume(topic) {
-      consumer.resume([{ topic }]);
-    },
-    async commit(topic, partition, nextOffset) {
-      await consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
-    },
-    async earliestOffsets(topic) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(offsets.map((p) => [p.partition, p.low]));
-    },
-    async existingTopics(topics) {
-      const present = new Set(await admin.listTopics());
-      return topics.filter((t) => present.has(t));
-    },
-    async latestOffsets(topic) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(offsets.map((p) => [p.partition, p.high]));
-    },
-    async committedOffsets(topic) {
-      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
-    },
-    status: () => ({ ...state }),
-    async disconnect() {
-      closing = true;
-      state.running = false;
-      try {
-        await consumer.disconnect();
-      } finally {
-        await admin.disconnect();
-      }
-    },
-  };
+  return kafkaDriver(options).consumer(options);
 }

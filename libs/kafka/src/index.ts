@@ -1,10 +1,12 @@
-export { createKafkaClient, parseBrokerList } from './client';
-export { dropNegativeTimeoutWarnings } from './timer-warnings';
-export type { KafkaClientOptions, KafkaLogger } from './client';
+export { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, parseBrokerList, parseKafkaClient } from './clients';
+export type { KafkaClientName, KafkaClientOptions, KafkaLogger } from './clients';
+export { createKafkaClient } from './kafkajs/client';
+export { dropNegativeTimeoutWarnings } from './kafkajs/timer-warnings';
 export { createKafkaProducer } from './producer';
 export type { KafkaProducer, KafkaProducerOptions } from './producer';
-export { ensureTopics, shardTopics } from './admin';
+export { createKafkaAdmin, ensureTopics, shardTopics } from './admin';
 export type { ShardTopicOptions, TopicSpec } from './admin';
+export type { KafkaAdmin, PartitionOffsets, TopicDescription } from './driver';
 export { KAFKA_ERROR_CODES, KafkaAdapterError } from './errors';
 export type { KafkaErrorCode } from './errors';
 export { createKafkaConsumer } from './consumer';
@@ -15,7 +17,9 @@ export type {
   ConsumerStatus,
   KafkaConsumer,
   KafkaConsumerOptions,
+  MessageHeaders,
   RunHooks,
 } from './consumer';
-export { EXCLUSIVE_ASSIGNER, exclusiveAssigner, pickExclusiveMember } from './exclusive-assigner';
+export { EXCLUSIVE_ASSIGNER, pickExclusiveMember } from './exclusive';
+export { exclusiveAssigner } from './kafkajs/exclusive-assigner';
 export { groupLag } from './group-lag';

@@ -1,7 +1,9 @@
 import { createShardMap } from '@shardex/order-router';
 import { shardTopics } from './admin';
-import { createKafkaClient, parseBrokerList } from './client';
+import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, parseBrokerList, parseKafkaClient } from './clients';
+import { createKafkaClient } from './kafkajs/client';
 import { KAFKA_ERROR_CODES } from './errors';
+import { createKafkaConsumer } from './consumer';
 import { createKafkaProducer } from './producer';
 
 describe('kafka adapters (no broker needed)', () => {
@@ -51,5 +53,30 @@ describe('parseBrokerList', () => {
     expect(parseBrokerList(' k1:9092, k2:9093 ,')).toEqual(['k1:9092', 'k2:9093']);
     for (const raw of [undefined, '', ' , ', 'nohost', 'k1:9092,k2', 'k 1:9092', 'k1:123456'])
       expect(parseBrokerList(raw)).toBeUndefined();
+  });
+});
+
+describe('parseKafkaClient', () => {
+  it('names a supported client, defaults when unset, and refuses anything else', () => {
+    expect(KAFKA_CLIENTS).toContain(DEFAULT_KAFKA_CLIENT);
+    for (const c of KAFKA_CLIENTS) expect(parseKafkaClient(` ${c} `)).toBe(c);
+    expect(parseKafkaClient(undefined)).toBe(DEFAULT_KAFKA_CLIENT);
+    expect(parseKafkaClient('')).toBe(DEFAULT_KAFKA_CLIENT);
+    for (const raw of ['KAFKAJS', 'librdkafka', 'confluent', 'kafkajs,platformatic'])
+      expect(parseKafkaClient(raw)).toBeUndefined();
+  });
+
+  it('is checked by every factory before anything connects', () => {
+    const client = 'nope' as never;
+    expect(() => createKafkaProducer({ brokers: ['h:1'], client })).toThrow(
+      expect.objectContaining({ code: 'KAFKA_ERR_CONFIG' }),
+    );
+    expect(() => createKafkaConsumer({ brokers: ['h:1'], client, groupId: 'g' })).toThrow(
+      expect.objectContaining({ code: 'KAFKA_ERR_CONFIG' }),
+    );
+    for (const c of KAFKA_CLIENTS)
+      expect(() => createKafkaConsumer({ brokers: ['h:1'], client: c, groupId: '' })).toThrow(
+        expect.objectContaining({ code: 'KAFKA_ERR_CONFIG' }),
+      );
   });
 });

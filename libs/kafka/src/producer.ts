@@ -1,8 +1,8 @@
 import type { OutgoingRecord, ProducerPort } from '@shardex/order-router';
-import { type Admin, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
-import { createKafkaClient, type KafkaClientOptions } from './client';
+import type { KafkaClientOptions } from './clients';
+import type { OutgoingMessage } from './driver';
+import { kafkaDriver } from './drivers';
 import { KafkaAdapterError } from './errors';
-import { createReplaceable } from './replaceable';
 
 export interface KafkaProducerOptions extends KafkaClientOptions {
   /** How long a record may wait for others to the same topic before its batch is sent, ms. Default 2. */
@@ -41,7 +41,7 @@ export interface KafkaProducer extends ProducerPort {
 }
 
 interface Pending {
-  message: Message;
+  message: OutgoingMessage;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -53,24 +53,11 @@ function recordBytes(r: OutgoingRecord): number {
   return n;
 }
 
-function isUnknownTopic(err: unknown): boolean {
-  const e = err as { type?: string; originalError?: { type?: string }; message?: string } | undefined;
-  return (
-    e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-    e?.originalError?.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-    /does not host this topic-partition/.test(e?.message ?? '')
-  );
-}
-
 /**
- * The producer behind ProducerPort: idempotent (no duplicates on retry), acks from all in-sync replicas, one
- * request in flight per broker (a retry cannot reorder a partition), and batching per topic with a short linger —
- * kafkajs has no linger of its own. Batches are per topic, so a failing topic fails only its own records.
- *
- * kafkajs remembers every topic a producer has touched and asks for all of them on each metadata refresh; one
- * missing topic then fails every send, to every topic (kafkajs issues #651, #1146, #1622). So a topic is checked to
- * exist (a plain topic listing, which remembers nothing) before the producer first sends to it, and a producer that
- * hits an unknown topic anyway (a topic deleted under it) is replaced and the batch retried once if its topic exists.
+ * The producer behind ProducerPort: batching per topic with a short linger, batches bounded in records and bytes,
+ * then handed to the client's transport (idempotent, acks from all in-sync replicas, murmur2 keys). Batches are per
+ * topic, so a failing topic fails only its own records; batches of one topic go out one after another, so a retry
+ * or a topic check never lets a later record of a key overtake an earlier one.
  */
 export function createKafkaProducer({
   lingerMs = 2,
@@ -87,23 +74,8 @@ export function createKafkaProducer({
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'maxBatchRecords must be a positive integer');
   if (!Number.isInteger(maxBatchBytes) || maxBatchBytes < 1024)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'maxBatchBytes must be an integer >= 1024');
-  const kafka: Kafka = createKafkaClient(client);
-  const admin: Admin = kafka.admin();
-  const producers = createReplaceable<Producer>({
-    async create() {
-      const p = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await p.connect();
-      return p;
-    },
-    dispose: (p) => p.disconnect(),
-    closedError: () => new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected'),
-  });
-  let known = new Set<string>();
+  const transport = kafkaDriver(client).transport(client);
+  let connected = false;
   const queues = new Map<string, Pending[]>();
   const timers = new Map<string, NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
@@ -122,31 +94,6 @@ export function createKafkaProducer({
       retriable: true,
     });
   };
-
-  async function topicExists(topic: string, refresh: boolean): Promise<boolean> {
-    if (!refresh && known.has(topic)) return true;
-    known = new Set(await admin.listTopics());
-    return known.has(topic);
-  }
-
-  async function deliver(topic: string, messages: Message[]): Promise<void> {
-    if (!(await topicExists(topic, false)))
-      throw new Error(`topic ${topic} does not exist (topics are not auto-created)`);
-    for (let attempt = 0; ; attempt++) {
-      const p = await producers.acquire();
-      try {
-        await p.send({ topic, acks: -1, messages });
-        return;
-      } catch (err) {
-        if (!isUnknownTopic(err) || attempt > 0) throw err;
-        // This producer has learnt a missing topic and would fail every later send: swap in a fresh one.
-        producers.replace(p);
-        if (!(await topicExists(topic, true))) throw err;
-      } finally {
-        producers.release(p);
-      }
-    }
-  }
 
   function sendTopic(topic: string): void {
     const timer = timers.get(topic);
@@ -167,7 +114,7 @@ export function createKafkaProducer({
         if (stopped) throw stopped;
         const refused = openCircuit(topic);
         if (refused) throw refused;
-        return deliver(
+        return transport.send(
           topic,
           batch.map((p) => p.message),
         );
@@ -225,13 +172,12 @@ export function createKafkaProducer({
 
   return {
     async connect() {
-      await admin.connect();
-      producers.reopen();
       // Connect now, so a broker that is not there fails connect() rather than the first send.
-      producers.release(await producers.acquire());
+      await transport.connect();
+      connected = true;
     },
     send(record: OutgoingRecord): Promise<void> {
-      if (producers.closed)
+      if (!connected)
         return Promise.reject(new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected'));
       if (stopped) return Promise.reject(stopped);
       const refused = openCircuit(record.topic);
@@ -259,8 +205,8 @@ export function createKafkaProducer({
     async disconnect() {
       // What waits is sent first; each record's outcome reaches its sender through its own send() promise.
       await flush().catch(() => undefined);
-      await producers.close();
-      await admin.disconnect();
+      connected = false;
+      await transport.disconnect();
     },
   };
 }

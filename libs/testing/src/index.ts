@@ -7,6 +7,8 @@ export {
   ENV_MYSQL,
   ENV_PROVIDER,
   ENV_RUN_ID,
+  ENV_KAFKA_CLIENT,
+  kafkaClientEnv,
 } from './test-infra';
 export type { InfraSource, MysqlServer, ProvidedInfra, TestInfra } from './test-infra';
 export { provideTestInfra, KAFKA_IMAGE, MYSQL_IMAGE } from './provide-infra';

@@ -93,3 +93,12 @@ export function getTestInfra(env: NodeJS.ProcessEnv = process.env): TestInfra {
   }
   return infra;
 }
+
+/** Which Kafka client library the apps under test use (KAFKA_CLIENT); unset: the apps' default. */
+export const ENV_KAFKA_CLIENT = 'SHARDEX_TEST_KAFKA_CLIENT';
+
+/** `{ KAFKA_CLIENT }` for an app's environment when the run names a client, else nothing (the app's default). */
+export function kafkaClientEnv(env: NodeJS.ProcessEnv = process.env): { KAFKA_CLIENT?: string } {
+  const client = env[ENV_KAFKA_CLIENT]?.trim();
+  return client ? { KAFKA_CLIENT: client } : {};
+}

@@ -27,6 +27,7 @@ function readInstruments(file: string): InstrumentSpec[] {
 function settingsOf(o: BenchOptions): Record<string, unknown> {
   return {
     phases: o.phases.map((p) => p.id),
+    kafkaClients: [...new Set(o.phases.map((p) => p.kafkaClient ?? 'default'))],
     seconds: o.seconds,
     warmupSeconds: o.warmupSeconds,
     rate: o.rate ?? null,

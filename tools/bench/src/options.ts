@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isDatabaseUrl } from '@shardex/db';
-import { type PhaseSpec, selectPhases } from './phases';
+import { KAFKA_CLIENTS, parseKafkaClient } from '@shardex/kafka';
+import { type PhaseSpec, perKafkaClient, selectPhases } from './phases';
 
 /** A running stack to drive as it is (no processes of the bench's own, no topology changes). */
 export interface TargetOptions {
@@ -58,6 +59,8 @@ accept→persisted. Writes bench-results/<date>.json and .md; the last line prin
   --sample n               accept→persisted on one order in n (default 10)
   --poll-ms n              how often the sampled orders' rows are looked for (default 25)
   --seed n                 the order flow's seed (default 1)
+  --kafka-clients list     run each phase once per Kafka client library, comma-separated (env BENCH_KAFKA_CLIENTS;
+                           default: KAFKA_CLIENT, else the apps' default): ${KAFKA_CLIENTS.join(', ')}
   --depth-every n          the shards' DEPTH_EVERY_COMMANDS (default 1, as the stack and the deployments run)
   --output-partitions n    partitions of each output topic (default: orchestrator topics create's, 6)
   --drain-timeout n        seconds to wait after the load for the shards to catch up (default 30)
@@ -111,6 +114,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
       sample: { type: 'string' },
       'poll-ms': { type: 'string' },
       seed: { type: 'string' },
+      'kafka-clients': { type: 'string' },
       'depth-every': { type: 'string' },
       'output-partitions': { type: 'string' },
       'drain-timeout': { type: 'string' },
@@ -129,7 +133,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
   const rawRate = values.rate ?? env['BENCH_RATE'];
   const rate = rawRate === undefined || rawRate === '' ? undefined : positiveInt('--rate', rawRate, 0);
   const batchSize = positiveInt('--batch-size', values['batch-size'], 20, 20);
-  let phases = selectPhases(values.phases, batchSize, rate);
+  const clients = list(values['kafka-clients'] ?? env['BENCH_KAFKA_CLIENTS'] ?? env['KAFKA_CLIENT'] ?? '');
+  for (const c of clients)
+    if (!parseKafkaClient(c)) throw new Error(`--kafka-clients: "${c}" is not one of ${KAFKA_CLIENTS.join(', ')}`);
+  let phases = perKafkaClient(selectPhases(values.phases, batchSize, rate), clients);
   let target: TargetOptions | undefined;
   if (values.target !== undefined) {
     if (!/^https?:\/\/[^/]+\/?$/.test(values.target))

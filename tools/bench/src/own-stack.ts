@@ -134,7 +134,12 @@ export async function startOwnStack(
     for (const app of [...apps].reverse()) await app.stop(30_000);
   });
 
-  const common = { KAFKA_BROKERS: c.brokers.join(','), MYSQL_URL: mysqlUrl, SHARD_MAP_FILE: shardMapFile };
+  const common = {
+    KAFKA_BROKERS: c.brokers.join(','),
+    ...(phase.kafkaClient ? { KAFKA_CLIENT: phase.kafkaClient } : {}),
+    MYSQL_URL: mysqlUrl,
+    SHARD_MAP_FILE: shardMapFile,
+  };
   const orchestrator = (...args: string[]) =>
     runCli(dist(c.root, 'orchestrator'), args, common, { cwd: c.root, onSpawn: (pid) => cliPids.push(pid) });
   const nodeArgs = (name: string) =>
@@ -175,7 +180,9 @@ export async function startOwnStack(
     shards.push({ shardId, metricsUrl: `http://127.0.0.1:${port}/metrics` });
     processes[shardId] = app.pid;
   }
-  log(`  shards: ${shards.map((s) => s.shardId).join(', ')} (WRITE_BUFFER=${phase.writeBuffer})`);
+  log(
+    `  shards: ${shards.map((s) => s.shardId).join(', ')} (WRITE_BUFFER=${phase.writeBuffer}, KAFKA_CLIENT=${phase.kafkaClient ?? 'default'})`,
+  );
 
   log('  instruments and trading on: orchestrator init --wait, start --wait');
   await orchestrator('init', '--instruments', instrumentsFile, '--wait', '--timeout', '60s');

@@ -13,6 +13,19 @@ export interface PhaseSpec {
   rate?: number;
   /** Changes the topology (shard count, engine settings): only in a run that starts its own processes. */
   needsOwnStack: boolean;
+  /** KAFKA_CLIENT of the gateway, the shards and the orchestrator the phase starts; undefined: the apps' default. */
+  kafkaClient?: string;
+}
+
+/**
+ * Each phase once per Kafka client, one client after the other within a phase (so the clients of one comparison
+ * run minutes apart, not an hour); ids and titles name the client when there is more than one.
+ */
+export function perKafkaClient(phases: readonly PhaseSpec[], clients: readonly string[]): PhaseSpec[] {
+  if (clients.length <= 1) return phases.map((p) => (clients[0] ? { ...p, kafkaClient: clients[0] } : p));
+  return phases.flatMap((p) =>
+    clients.map((c) => ({ ...p, id: `${p.id}-${c}`, title: `${p.title} [${c}]`, kafkaClient: c, needsOwnStack: true })),
+  );
 }
 
 export const HEADLINE = '2-shards';

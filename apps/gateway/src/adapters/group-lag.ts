@@ -1,4 +1,4 @@
-import { createKafkaClient, groupLag, type KafkaClientOptions } from '@shardex/kafka';
+import { createKafkaAdmin, groupLag, type KafkaClientOptions } from '@shardex/kafka';
 import type { ShardInfo } from '@shardex/order-router';
 
 export interface GroupLagReader {
@@ -8,8 +8,9 @@ export interface GroupLagReader {
 }
 
 /**
- * The input lag `orchestrator status` reports — high watermarks minus the committed offsets of the shard's group —
- * through one admin connection kept for the gateway's life (connected on first use, again after a failure).
+ * The input lag `orchestrator status` reports — high watermarks minus the committed offsets of the shard's group
+ * (`groupLag`) — through one admin connection of the configured client library, kept for the gateway's life
+ * (connected on first use, again after a failed connect).
  */
 export function createGroupLagReader({
   kafka,
@@ -20,7 +21,7 @@ export function createGroupLagReader({
   shards: readonly ShardInfo[];
   groupPrefix: string;
 }): GroupLagReader {
-  const admin = createKafkaClient(kafka).admin();
+  const admin = createKafkaAdmin(kafka);
   let connected: Promise<void> | undefined;
   const topicOf = new Map(shards.map((s) => [s.shardId, s.kafkaInputTopic]));
   return {
@@ -32,14 +33,11 @@ export function createGroupLagReader({
         throw err;
       });
       await connected;
-      const [[group], end] = await Promise.all([
-        admin.fetchOffsets({ groupId: `${groupPrefix}-${shardId}`, topics: [topic] }),
-        admin.fetchTopicOffsets(topic),
+      const [committed, end] = await Promise.all([
+        admin.groupOffsets(`${groupPrefix}-${shardId}`, topic),
+        admin.topicOffsets(topic),
       ]);
-      return groupLag(
-        new Map((group?.partitions ?? []).map((p) => [p.partition, p.offset])),
-        new Map(end.map((p) => [p.partition, p.high])),
-      );
+      return groupLag(committed, new Map(end.map((p) => [p.partition, p.high])));
     },
     async close() {
       if (connected) await admin.disconnect();

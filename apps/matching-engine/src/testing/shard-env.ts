@@ -5,6 +5,7 @@ import {
   type TestDatabase,
   type TestInfra,
   type TestTopics,
+  kafkaClientEnv,
 } from '@shardex/testing';
 
 /** A shard's own unique topics and database, and the environment a shard process needs to run on them. */
@@ -37,6 +38,7 @@ export async function createShardUnderTest(
   const env = {
     SHARD_ID: 'shard-1',
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    ...kafkaClientEnv(),
     MYSQL_URL: tdb.url,
     SHARD_MAP: JSON.stringify({ shards: [shard] }),
     HTTP_PORT: '0',

@@ -10,10 +10,17 @@ export const openKafkaLifecycle: OpenLifecycle = async (fleet, { wait, mysqlUrl 
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    const producer = createKafkaProducer({ brokers: fleet.brokers, clientId: 'shardex-orchestrator', lingerMs: 0 });
+    const producer = createKafkaProducer({
+      brokers: fleet.brokers,
+      client: fleet.client,
+      clientId: 'shardex-orchestrator',
+      lingerMs: 0,
+    });
     await producer.connect();
     closers.push(() => producer.disconnect());
-    const outcomes = wait ? createOutcomeSource({ brokers: fleet.brokers, shards: fleet.shardMap.shards }) : undefined;
+    const outcomes = wait
+      ? createOutcomeSource({ brokers: fleet.brokers, client: fleet.client, shards: fleet.shardMap.shards })
+      : undefined;
     if (outcomes) closers.push(() => outcomes.stop());
     let publishInstruments;
     if (mysqlUrl) {

@@ -37,6 +37,7 @@ export const readFleetStatus: ReadStatus = async (fleet, { mysqlUrl, groupPrefix
   const shards = fleet.shardMap.shards;
   const { messages, complete } = await readTails({
     brokers: fleet.brokers,
+    client: fleet.client,
     topics: shards.flatMap((s) => [s.kafkaOutputTopic, s.kafkaDlqTopic]),
     perPartition: tail,
   });
@@ -80,6 +81,7 @@ export const readFleetStatus: ReadStatus = async (fleet, { mysqlUrl, groupPrefix
           let inputLag: number | null;
           const group = createKafkaConsumer({
             brokers: fleet.brokers,
+            client: fleet.client,
             groupId: `${groupPrefix}-${shard.shardId}`,
             clientId: 'shardex-orchestrator',
           });

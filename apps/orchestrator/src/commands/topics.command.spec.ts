@@ -2,14 +2,16 @@ import type { TopicSpec } from '@shardex/kafka';
 import { run } from '../cli';
 import { captureIo } from '../testing/capture-io';
 
-function setup(existing: string[] = [], fail?: Error) {
+function setup(existing: string[] = [], fail?: Error, env: Record<string, string> = {}) {
   const asked: TopicSpec[][] = [];
+  const clients: string[] = [];
   const cli = async (...argv: string[]) => {
     const io = captureIo();
     const code = await run(argv, io, {
-      env: { KAFKA_BROKERS: 'k:9092', SHARD_COUNT: '2' },
-      createTopics: async (_brokers, specs) => {
+      env: { KAFKA_BROKERS: 'k:9092', SHARD_COUNT: '2', ...env },
+      createTopics: async (kafka, specs) => {
         asked.push([...specs]);
+        clients.push(kafka.client);
         if (fail) throw fail;
         return {
           created: specs.filter((s) => !existing.includes(s.topic)).map((s) => s.topic),
@@ -19,7 +21,7 @@ function setup(existing: string[] = [], fail?: Error) {
     });
     return { code, out: io.outText, err: io.errText };
   };
-  return { cli, asked };
+  return { cli, asked, clients };
 }
 
 describe('topics create', () => {
@@ -54,6 +56,17 @@ describe('topics create', () => {
     });
     expect(r.out).toMatch(/shard-1-input\s+1\s+exists/);
     expect(r.out).toMatch(/shard-2-output\s+12\s+created/);
+  });
+
+  it('creates through the Kafka client KAFKA_CLIENT names, and refuses one it does not know (exit 2)', async () => {
+    const chosen = setup([], undefined, { KAFKA_CLIENT: 'kafkajs' });
+    expect((await chosen.cli('topics', 'create')).code).toBe(0);
+    expect(chosen.clients).toEqual(['kafkajs']);
+    const unknown = setup([], undefined, { KAFKA_CLIENT: 'rdkafka' });
+    const r = await unknown.cli('topics', 'create');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/KAFKA_CLIENT must be one of/);
+    expect(unknown.asked).toHaveLength(0);
   });
 
   it('refuses min.insync.replicas above the replication factor and malformed numbers (exit 2)', async () => {

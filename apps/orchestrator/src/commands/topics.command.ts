@@ -1,4 +1,4 @@
-import { ensureTopics, shardTopics, type TopicSpec } from '@shardex/kafka';
+import { ensureTopics, type KafkaClientName, shardTopics, type TopicSpec } from '@shardex/kafka';
 import type { Command } from 'commander';
 import { OrchestratorError } from '../errors';
 import { type FleetFlags, KAFKA_BROKERS_ENV, resolveFleet } from '../fleet';
@@ -8,7 +8,7 @@ import type { Env } from '../mysql-url';
 
 /** Creates what is missing, checks what exists; libs/kafka's ensureTopics in production. */
 export type CreateTopics = (
-  brokers: string[],
+  kafka: { brokers: string[]; client: KafkaClientName },
   specs: readonly TopicSpec[],
 ) => Promise<{ created: string[]; existing: string[] }>;
 
@@ -36,7 +36,7 @@ function positive(name: string, raw: string, max: number): number {
 
 /** `topics create`: every input, preload, output and dead-letter topic of the shard map, idempotently. */
 export function registerTopicsCommand(program: Command, deps: TopicsCommandDeps): void {
-  const createTopics: CreateTopics = deps.createTopics ?? ((brokers, specs) => ensureTopics({ brokers }, specs));
+  const createTopics: CreateTopics = deps.createTopics ?? ((kafka, specs) => ensureTopics(kafka, specs));
   const topics = program.command('topics').description('Kafka topics of the shard map');
   const create = topics
     .command('create')
@@ -71,7 +71,7 @@ export function registerTopicsCommand(program: Command, deps: TopicsCommandDeps)
     });
     let result;
     try {
-      result = await createTopics(fleet.brokers, specs);
+      result = await createTopics({ brokers: fleet.brokers, client: fleet.client }, specs);
     } catch (err) {
       throw new OrchestratorError('ORCH_ERR_TOPICS', (err as Error).message, { cause: err });
     }

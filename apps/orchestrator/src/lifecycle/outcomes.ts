@@ -1,5 +1,5 @@
 import { decodeEvent, type EngineState } from '@shardex/contracts';
-import { createKafkaConsumer, type ConsumedMessage } from '@shardex/kafka';
+import { createKafkaConsumer, type ConsumedMessage, type KafkaClientName } from '@shardex/kafka';
 import type { ShardInfo } from '@shardex/order-router';
 
 /** What one shard did with the lifecycle command sent to it, as read back from its output and dead-letter topics. */
@@ -32,14 +32,22 @@ const header = (m: ConsumedMessage, name: string): string | undefined => {
  */
 export function createOutcomeSource({
   brokers,
+  client,
   shards,
   groupId = `shardex-orchestrator-${process.pid}-${Date.now()}`,
 }: {
   brokers: string[];
+  client?: KafkaClientName;
   shards: readonly ShardInfo[];
   groupId?: string;
 }): OutcomeSource {
-  const consumer = createKafkaConsumer({ brokers, groupId, clientId: 'shardex-orchestrator', maxWaitTimeMs: 200 });
+  const consumer = createKafkaConsumer({
+    brokers,
+    ...(client && { client }),
+    groupId,
+    clientId: 'shardex-orchestrator',
+    maxWaitTimeMs: 200,
+  });
   const byTopic = new Map<string, { shardId: string; kind: 'output' | 'dlq' }>();
   for (const s of shards) {
     byTopic.set(s.kafkaOutputTopic, { shardId: s.shardId, kind: 'output' });

@@ -1,4 +1,4 @@
-import { createKafkaConsumer, type ConsumedMessage } from '@shardex/kafka';
+import { createKafkaConsumer, type ConsumedMessage, type KafkaClientName } from '@shardex/kafka';
 
 /**
  * Reads the last `perPartition` records of every partition of `topics` (as they ended when called) and returns them,
@@ -7,17 +7,20 @@ import { createKafkaConsumer, type ConsumedMessage } from '@shardex/kafka';
  */
 export async function readTails({
   brokers,
+  client,
   topics,
   perPartition,
   timeoutMs = 15_000,
 }: {
   brokers: string[];
+  client?: KafkaClientName;
   topics: readonly string[];
   perPartition: number;
   timeoutMs?: number;
 }): Promise<{ messages: ConsumedMessage[]; complete: boolean }> {
   const consumer = createKafkaConsumer({
     brokers,
+    ...(client && { client }),
     groupId: `shardex-orchestrator-tail-${process.pid}-${Date.now()}`,
     clientId: 'shardex-orchestrator',
     maxWaitTimeMs: 200,

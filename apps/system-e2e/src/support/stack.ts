@@ -8,6 +8,7 @@ import {
   type TestDatabase,
   type TestInfra,
   type TestTopics,
+  kafkaClientEnv,
 } from '@shardex/testing';
 import { AppProcess, freePort, LOG_DIR, runOnce, until } from './processes';
 
@@ -93,6 +94,7 @@ export async function startStack(options: StackOptions): Promise<SystemStack> {
   writeFileSync(instrumentsFile, JSON.stringify(Object.values(options.symbols).flat().map(instrument)));
   const common = {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    ...kafkaClientEnv(),
     MYSQL_URL: tdb.url,
     SHARD_MAP_FILE: shardMapFile,
     CONSUMER_GROUP_PREFIX: `e2e-${topics.name('shard-1-input')}`,

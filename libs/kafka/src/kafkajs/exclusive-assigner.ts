@@ -1,6 +1,5 @@
 import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
-
-export const EXCLUSIVE_ASSIGNER = 'ShardexExclusive';
+import { EXCLUSIVE_ASSIGNER, pickExclusiveMember } from '../exclusive';
 
 /**
  * A group assignment that gives every partition of the subscribed topics to ONE member: the one announcing the
@@ -55,15 +54,4 @@ export function exclusiveAssigner(priority: number): PartitionAssigner {
       };
     },
   });
-}
-
-/** The member that reads everything: highest priority, then lowest member id (deterministic on every leader). */
-export function pickExclusiveMember<M extends { memberId: string; priority: number }>(
-  members: readonly M[],
-): M | undefined {
-  let best: M | undefined;
-  for (const m of members) {
-    if (!best || m.priority > best.priority || (m.priority === best.priority && m.memberId < best.memberId)) best = m;
-  }
-  return best;
 }

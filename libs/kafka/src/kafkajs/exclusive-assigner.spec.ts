@@ -1,5 +1,6 @@
 import { AssignerProtocol, type Cluster, type Logger } from 'kafkajs';
-import { exclusiveAssigner, pickExclusiveMember } from './exclusive-assigner';
+import { pickExclusiveMember } from '../exclusive';
+import { exclusiveAssigner } from './exclusive-assigner';
 
 const member = (memberId: string, priority: number | string, topics = ['s-preload', 's-input']) => ({
   memberId,

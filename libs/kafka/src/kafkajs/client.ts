@@ -1,24 +1,8 @@
-import type { Logger } from '@shardex/contracts';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, type ISocketFactory, type LogEntry, logLevel } from 'kafkajs';
-import { KafkaAdapterError } from './errors';
+import { checkClientOptions, type KafkaClientOptions } from '../clients';
 import { dropNegativeTimeoutWarnings } from './timer-warnings';
-
-export type KafkaLogger = Logger;
-
-export interface KafkaClientOptions {
-  brokers: readonly string[];
-  clientId?: string;
-  /** kafkajs retries of a request (metadata, produce) before it fails. Default 5, backoff 100 ms → 2 s. */
-  retries?: number;
-  /** kafkajs logs through this logger (warnings and errors only); without one it stays quiet below ERROR. */
-  logger?: KafkaLogger;
-  /** How long one request may wait for the broker's answer, ms. Default 30,000 (kafkajs'). */
-  requestTimeoutMs?: number;
-  /** How long connecting to a broker may take, ms. Default 1,000 (kafkajs'). */
-  connectionTimeoutMs?: number;
-}
 
 /**
  * kafkajs' own socket factory leaves Nagle's algorithm on: a small produce request written while an earlier one is
@@ -34,21 +18,7 @@ const noDelaySockets: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   return socket;
 };
 
-const BROKER = /^[^:\s]+:\d{1,5}$/;
-
-/**
- * A `host:port[,host:port...]` setting as the list of brokers, or undefined when it is empty or any entry is not
- * `host:port` (the caller names the setting in its own error). The one rule every app's config and the client share.
- */
-export function parseBrokerList(raw: string | undefined): string[] | undefined {
-  const brokers = (raw ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  return brokers.length > 0 && brokers.every((b) => BROKER.test(b)) ? brokers : undefined;
-}
-
-/** One kafkajs client, its logs routed to our logger. */
+/** One kafkajs client, its logs routed to our logger (also what tests and tools use to inspect a cluster). */
 export function createKafkaClient({
   brokers,
   clientId = 'shardex',
@@ -56,13 +26,8 @@ export function createKafkaClient({
   logger,
   requestTimeoutMs = 30_000,
   connectionTimeoutMs = 1_000,
-}: KafkaClientOptions): Kafka {
-  if (!Array.isArray(brokers) || brokers.length === 0 || brokers.some((b) => !BROKER.test(b))) {
-    throw new KafkaAdapterError(
-      'KAFKA_ERR_CONFIG',
-      `brokers must be host:port entries, got ${JSON.stringify(brokers)}`,
-    );
-  }
+}: Omit<KafkaClientOptions, 'client'>): Kafka {
+  checkClientOptions({ brokers });
   dropNegativeTimeoutWarnings();
   return new Kafka({
     clientId,
