@@ -75,7 +75,9 @@ async function stopShard(shardId: string): Promise<void> {
   if (!p || p.child.exitCode !== null) return;
   const exited = new Promise((r) => p.child.once('exit', r));
   p.child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+  clearTimeout(timer); // else jest waits for it after the last test
   if (p.child.exitCode === null) p.child.kill('SIGKILL');
 }
 

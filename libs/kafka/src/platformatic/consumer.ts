@@ -4,31 +4,19 @@ import {
   FetchIsolationLevels,
   type GroupAssignment,
   type GroupPartitionsAssignments,
-  IS_CONTROL,
-  IS_TRANSACTIONAL,
 } from '@platformatic/kafka';
 import type { ClusterMetadata } from '@platformatic/kafka';
-import type {
-  BatchHandler,
-  ConsumedMessage,
-  ConsumerStatus,
-  KafkaConsumer,
-  KafkaConsumerOptions,
-  MessageHeaders,
-  RunHooks,
-} from '../consumer';
+import type { BatchHandler, ConsumerStatus, KafkaConsumer, KafkaConsumerOptions, RunHooks } from '../consumer';
 import { KafkaAdapterError } from '../errors';
 import { EXCLUSIVE_ASSIGNER, pickExclusiveMember } from '../exclusive';
 import { adminQueries } from '../queries';
 import { platformaticAdmin } from './admin';
+import { committedRecords } from './records';
 import { baseOptions } from './options';
 
 type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
 
 const OFFSET_OUT_OF_RANGE = 1;
-/** A control record's type, after its int16 version: 0 is the abort marker. */
-const isAbortMarker = (batch: { records: Array<{ key: Buffer | null }> }) =>
-  batch.records[0]?.key?.readInt16BE(2) === 0;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -268,43 +256,7 @@ export function platformaticConsumer({
             partitionErrors++;
             continue;
           }
-          const messages: ConsumedMessage[] = [];
-          let next = asked.offset;
-          // read_committed, as the Java client does it: a producer listed as aborted from some offset on has its
-          // transactional batches skipped until its abort marker. (The client's own filter keeps one aborted range
-          // per producer, so a response holding two aborted transactions of one producer delivered the first.)
-          const aborted = [...(pr.abortedTransactions ?? [])].sort((a, b) =>
-            a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0,
-          );
-          const abortedProducers = new Set<bigint>();
-          for (const batch of pr.records ?? []) {
-            const end = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
-            if (end > next) next = end;
-            if (batch.attributes & IS_TRANSACTIONAL) {
-              while (aborted.length > 0 && (aborted[0] as { firstOffset: bigint }).firstOffset < end)
-                abortedProducers.add((aborted.shift() as { producerId: bigint }).producerId);
-              if (batch.attributes & IS_CONTROL) {
-                if (isAbortMarker(batch)) abortedProducers.delete(batch.producerId);
-                continue;
-              }
-              if (abortedProducers.has(batch.producerId)) continue;
-            }
-            if (batch.attributes & IS_CONTROL) continue;
-            for (const r of batch.records) {
-              const offset = batch.firstOffset + BigInt(r.offsetDelta);
-              if (offset < asked.offset) continue;
-              const headers: MessageHeaders = {};
-              for (const [hk, hv] of r.headers) if (hk) headers[hk.toString()] = hv ?? undefined;
-              messages.push({
-                topic,
-                partition: pr.partitionIndex,
-                offset: offset.toString(),
-                key: r.key,
-                value: r.value,
-                headers,
-              });
-            }
-          }
+          const { messages, next } = committedRecords(topic, pr, asked.offset);
           if (messages.length === 0) {
             // Only transaction markers or aborted records: step over them.
             if (current() && next > asked.offset) positions.set(k, next);

@@ -29,14 +29,21 @@ export function platformaticTransport(options: KafkaClientOptions): ProduceTrans
       // A batch whose linger ends after disconnect() must fail, not open a new client nobody will close.
       if (closed) throw new KafkaAdapterError('KAFKA_ERR_NOT_CONNECTED', 'producer is not connected');
       producer ??= create();
-      await producer.send({
-        messages: messages.map((m) => ({
-          topic,
-          key: m.key,
-          value: m.value,
-          headers: new Map(Object.entries(m.headers ?? {})),
-        })),
-      });
+      await producer
+        .send({
+          messages: messages.map((m) => ({
+            topic,
+            key: m.key,
+            value: m.value,
+            headers: new Map(Object.entries(m.headers ?? {})),
+          })),
+        })
+        .catch((err: unknown) => {
+          // The same words as the other client, for the operators reading them (orchestrator reports, logs).
+          if (/unknown topic/i.test((err as Error)?.message ?? ''))
+            throw new Error(`topic ${topic} does not exist (topics are not auto-created)`, { cause: err });
+          throw err;
+        });
     },
     async disconnect() {
       closed = true;
