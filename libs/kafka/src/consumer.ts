@@ -106,11 +106,37 @@ export interface KafkaConsumer {
  * A consumer in a group on the options' Kafka client library, with manual offset management for at-least-once
  * processing with replay.
  */
-export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsumer {
-  const { groupId, sessionTimeoutMs = 10_000, heartbeatIntervalMs = 1_000 } = options;
+export function createKafkaConsumer({
+  groupId,
+  exclusivePriority,
+  sessionTimeoutMs = 10_000,
+  heartbeatIntervalMs = 1_000,
+  rebalanceTimeoutMs = 20_000,
+  maxWaitTimeMs = 1_000,
+  maxBytesPerPartition = 1_048_576,
+  ...client
+}: KafkaConsumerOptions): KafkaConsumer {
   if (typeof groupId !== 'string' || groupId.length === 0)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'groupId is required');
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1 || heartbeatIntervalMs >= sessionTimeoutMs)
     throw new KafkaAdapterError('KAFKA_ERR_CONFIG', 'heartbeatIntervalMs must be below sessionTimeoutMs');
-  return kafkaDriver(options).consumer(options);
+  if (exclusivePriority !== undefined && (!Number.isSafeInteger(exclusivePriority) || exclusivePriority < 0))
+    throw new RangeError(`priority must be a non-negative safe integer, got ${exclusivePriority}`);
+  return kafkaDriver(client).consumer({
+    ...client,
+    groupId,
+    exclusivePriority,
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
+    rebalanceTimeoutMs,
+    maxWaitTimeMs,
+    maxBytesPerPartition,
+  });
 }
+
+/** Consumer options as a driver gets them: checked, every default filled in (once, here, for every client). */
+export type ResolvedConsumerOptions = Required<
+  Omit<KafkaConsumerOptions, keyof KafkaClientOptions | 'exclusivePriority'>
+> &
+  Pick<KafkaConsumerOptions, 'exclusivePriority'> &
+  KafkaClientOptions;

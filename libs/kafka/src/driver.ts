@@ -1,5 +1,5 @@
 import type { KafkaClientOptions } from './clients';
-import type { KafkaConsumer, KafkaConsumerOptions } from './consumer';
+import type { KafkaConsumer, ResolvedConsumerOptions } from './consumer';
 
 // What one client library must provide for the ports. Batching, fail-fast, circuits and topic checks live above it
 // (producer.ts, admin.ts) and so behave the same whichever client carries the requests.
@@ -61,5 +61,5 @@ export interface KafkaAdmin {
 export interface KafkaDriver {
   transport(options: KafkaClientOptions): ProduceTransport;
   admin(options: KafkaClientOptions): KafkaAdmin;
-  consumer(options: KafkaConsumerOptions): KafkaConsumer;
+  consumer(options: ResolvedConsumerOptions): KafkaConsumer;
 }

@@ -14,11 +14,11 @@ import {
   createKafkaProducer,
   KAFKA_CLIENTS,
   type KafkaClientName,
-  parseKafkaClient,
 } from '@shardex/kafka';
 import { benchInfra } from './infra';
 import { type ClientRun, clientTable, summarizeClientRuns } from './kafka-clients-report';
 import { describeMachine, gitCommit } from './machine';
+import { kafkaClientList, positiveInt } from './options';
 import { cpuTimeMs } from './processes';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -138,24 +138,11 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const int = (name: string, raw: string | undefined, fallback: number) => {
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${raw}"`);
-    return n;
-  };
-  const clients = (values.clients ?? KAFKA_CLIENTS.join(','))
-    .split(',')
-    .map((c) => c.trim())
-    .filter(Boolean)
-    .map((c) => {
-      const name = parseKafkaClient(c);
-      if (!name) throw new Error(`--clients: "${c}" is not one of ${KAFKA_CLIENTS.join(', ')}`);
-      return name;
-    });
-  const records = int('records', values.records, 100_000);
-  const value = 'v'.repeat(int('bytes', values.bytes, 200));
-  const rounds = int('rounds', values.rounds, 3);
-  const window = int('window', values.window, 10_000);
+  const clients = kafkaClientList('--clients', values.clients ?? KAFKA_CLIENTS.join(','));
+  const records = positiveInt('--records', values.records, 100_000);
+  const value = 'v'.repeat(positiveInt('--bytes', values.bytes, 200));
+  const rounds = positiveInt('--rounds', values.rounds, 3);
+  const window = positiveInt('--window', values.window, 10_000);
   const runId = randomBytes(3).toString('hex');
 
   log('bench:kafka: Kafka and MariaDB (tools/infra, profile "stack"; started if not up, stopped after only then)');

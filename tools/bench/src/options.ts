@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isDatabaseUrl } from '@shardex/db';
-import { KAFKA_CLIENTS, parseKafkaClient } from '@shardex/kafka';
+import { KAFKA_CLIENTS, type KafkaClientName, parseKafkaClient } from '@shardex/kafka';
 import { type PhaseSpec, perKafkaClient, selectPhases } from './phases';
 
 /** A running stack to drive as it is (no processes of the bench's own, no topology changes). */
@@ -77,7 +77,7 @@ Driving a running stack instead (npm run stack), with no topology changes (phase
   --shard-metrics urls     its shards' /metrics (default http://127.0.0.1:9464/metrics,http://127.0.0.1:9465/metrics)
 `;
 
-function positiveInt(name: string, raw: string | undefined, fallback: number, max = 10_000_000): number {
+export function positiveInt(name: string, raw: string | undefined, fallback: number, max = 10_000_000): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max)
     throw new Error(`${name} must be an integer 1-${max}, got "${raw}"`);
@@ -95,6 +95,15 @@ const list = (raw: string | undefined) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** A comma-separated list of Kafka client names (`--kafka-clients`, `--clients`), each checked. */
+export function kafkaClientList(flag: string, raw: string | undefined): KafkaClientName[] {
+  return list(raw).map((c) => {
+    const name = parseKafkaClient(c);
+    if (!name) throw new Error(`${flag}: "${c}" is not one of ${KAFKA_CLIENTS.join(', ')}`);
+    return name;
+  });
+}
 
 /** Parses the command line (and the BENCH_* variables it falls back to); every problem is an Error naming it. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): BenchOptions {
@@ -133,9 +142,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
   const rawRate = values.rate ?? env['BENCH_RATE'];
   const rate = rawRate === undefined || rawRate === '' ? undefined : positiveInt('--rate', rawRate, 0);
   const batchSize = positiveInt('--batch-size', values['batch-size'], 20, 20);
-  const clients = list(values['kafka-clients'] ?? env['BENCH_KAFKA_CLIENTS'] ?? env['KAFKA_CLIENT'] ?? '');
-  for (const c of clients)
-    if (!parseKafkaClient(c)) throw new Error(`--kafka-clients: "${c}" is not one of ${KAFKA_CLIENTS.join(', ')}`);
+  const clients = kafkaClientList(
+    '--kafka-clients',
+    values['kafka-clients'] ?? env['BENCH_KAFKA_CLIENTS'] ?? env['KAFKA_CLIENT'],
+  );
   let phases = perKafkaClient(selectPhases(values.phases, batchSize, rate), clients);
   let target: TargetOptions | undefined;
   if (values.target !== undefined) {

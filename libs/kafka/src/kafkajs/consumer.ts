@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import type { ConsumerStatus, KafkaConsumer, KafkaConsumerOptions } from '../consumer';
+import type { ConsumerStatus, KafkaConsumer, ResolvedConsumerOptions } from '../consumer';
 import { adminQueries } from '../queries';
 import { kafkajsAdmin } from './admin';
 import { createKafkaClient } from './client';
@@ -9,13 +9,13 @@ import { exclusiveAssigner } from './exclusive-assigner';
 export function kafkajsConsumer({
   groupId,
   exclusivePriority,
-  sessionTimeoutMs = 10_000,
-  heartbeatIntervalMs = 1_000,
-  rebalanceTimeoutMs = 20_000,
-  maxWaitTimeMs = 1_000,
-  maxBytesPerPartition = 1_048_576,
+  sessionTimeoutMs,
+  heartbeatIntervalMs,
+  rebalanceTimeoutMs,
+  maxWaitTimeMs,
+  maxBytesPerPartition,
   ...client
-}: KafkaConsumerOptions): KafkaConsumer {
+}: ResolvedConsumerOptions): KafkaConsumer {
   const kafka = createKafkaClient(client);
   /** Set by disconnect(): kafkajs must not restart a consumer that crashed while (or just before) it was closed. */
   let closing = false;

@@ -6,7 +6,7 @@ import {
   type GroupPartitionsAssignments,
 } from '@platformatic/kafka';
 import type { ClusterMetadata } from '@platformatic/kafka';
-import type { BatchHandler, ConsumerStatus, KafkaConsumer, KafkaConsumerOptions, RunHooks } from '../consumer';
+import type { BatchHandler, ConsumerStatus, KafkaConsumer, ResolvedConsumerOptions, RunHooks } from '../consumer';
 import { KafkaAdapterError } from '../errors';
 import { EXCLUSIVE_ASSIGNER, pickExclusiveMember } from '../exclusive';
 import { adminQueries } from '../queries';
@@ -57,15 +57,13 @@ function exclusiveAssignment(
 export function platformaticConsumer({
   groupId,
   exclusivePriority,
-  sessionTimeoutMs = 10_000,
-  heartbeatIntervalMs = 1_000,
-  rebalanceTimeoutMs = 20_000,
-  maxWaitTimeMs = 1_000,
-  maxBytesPerPartition = 1_048_576,
+  sessionTimeoutMs,
+  heartbeatIntervalMs,
+  rebalanceTimeoutMs,
+  maxWaitTimeMs,
+  maxBytesPerPartition,
   ...client
-}: KafkaConsumerOptions): KafkaConsumer {
-  if (exclusivePriority !== undefined && (!Number.isSafeInteger(exclusivePriority) || exclusivePriority < 0))
-    throw new RangeError(`priority must be a non-negative safe integer, got ${exclusivePriority}`);
+}: ResolvedConsumerOptions): KafkaConsumer {
   const admin = platformaticAdmin(client);
   const group = {
     sessionTimeout: sessionTimeoutMs,
